@@ -1,0 +1,16 @@
+"""autograd_c: reverse-mode automatic differentiation on numpy, with a compiled
+graph engine (Cython nodes, C backward scheduler) and a pure-Python twin.
+
+``autograd_c.engine`` names the active engine ("c" or "python").
+"""
+from ._version import __version__
+from ._tensor import Tensor
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .engines import get_engine, set_engine, use_engine
+from . import engines as _engines
+from .functions import (abs, add, as_tensor, broadcast_to, cat, clamp, clip, concatenate, div,
+                        exp, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul,
+                        neg, ones, pow, relu, reshape, sigmoid, softmax, sqrt, stack, sub, sum,
+                        tanh, tensor, transpose, where, zeros)
+
+engine: str = _engines.current.name

@@ -1,0 +1,105 @@
+"""Graph-machinery helpers both engines share: argument checks for backward,
+error messages, and anomaly-mode checks. No tensor math and no scheduling."""
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+
+from . import _tensor
+from .grad_mode import state
+
+
+def _shapes(arrays):
+    return ", ".join(str(np.shape(a)) for a in arrays)
+
+
+def wrap_forward_error(op, arrays, kw, err):
+    """Re-raise a numpy error from an op's forward with the op and the shapes named."""
+    msg = str(err)
+    if msg.startswith(op.name):
+        return type(err)(msg)
+    extra = ""
+    if kw:
+        extra = " with " + ", ".join(f"{k}={v!r}" for k, v in kw.items() if k != "index")
+    return type(err)(f"{op.name}: {msg} (input shapes: {_shapes(arrays)}{extra})")
+
+
+def node_freed_error(node):
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (node '{node.op.name}'): "
+        f"its saved arrays were freed after the first backward. Pass "
+        f"retain_graph=True to the first backward() if you need to backward twice.")
+
+
+def version_error(node, tensor, version):
+    if tensor is None:
+        return RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by "
+            f"an in-place operation: the output of '{node.op.name}' was modified after "
+            f"'{node.op.name}' saved it")
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"in-place operation: a tensor of shape {tuple(tensor.shape)} and dtype "
+        f"{tensor.dtype} saved by '{node.op.name}' is at version {tensor._version}; "
+        f"expected version {version}")
+
+
+def traceback_here():
+    """The forward stack, minus autograd_c's own frames, for anomaly mode."""
+    frames = [f for f in traceback.extract_stack()[:-1]
+              if "/autograd_c/" not in f.filename.replace("\\", "/")]
+    return "".join(traceback.format_list(frames[-8:]))
+
+
+class AnomalyError(RuntimeError):
+    """A NaN or inf appeared in a gradient while anomaly mode was on."""
+
+
+def anomaly_check(node, grads):
+    for i, g in enumerate(grads):
+        if g is not None and not np.all(np.isfinite(g)):
+            where = node.trace or "(the op was created before anomaly mode was enabled)\n"
+            raise AnomalyError(
+                f"Function '{node.op.name}' returned non-finite values in its gradient for "
+                f"input {i} (shape {np.shape(g)}). The op was created at:\n{where}")
+
+
+def backward_entry(tensor, grad, tensor_cls):
+    """Validate ``tensor.backward(grad)``; return (root node or None, seed array)."""
+    if not tensor._rg:
+        raise RuntimeError(
+            f"backward(): tensor of shape {tuple(tensor.shape)} does not require grad and "
+            f"has no grad_fn (no input of it had requires_grad=True, or it was built "
+            f"under no_grad())")
+    data = tensor.data
+    if grad is None:
+        if data.size != 1:
+            raise RuntimeError(
+                f"backward(): grad can be implicitly created only for scalar outputs; "
+                f"this tensor has shape {tuple(data.shape)}: pass grad= of that shape")
+        seed = np.ones(data.shape, dtype=data.dtype)
+    else:
+        if isinstance(grad, _tensor.Tensor):
+            if not isinstance(grad, tensor_cls):
+                raise TypeError("backward(): grad is a tensor of another engine")
+            seed = grad.data
+        else:
+            seed = np.asarray(grad)
+            if seed.dtype.kind in "iub" and np.ndim(grad) == 0:
+                seed = seed.astype(data.dtype)
+            elif not isinstance(grad, np.ndarray):
+                seed = np.asarray(grad, dtype=data.dtype)
+        if seed.shape != data.shape:
+            raise RuntimeError(
+                f"backward(): grad has shape {tuple(seed.shape)} but the output has shape "
+                f"{tuple(data.shape)}")
+        if seed.dtype != data.dtype:
+            raise TypeError(
+                f"backward(): grad has dtype {seed.dtype} but the output has dtype "
+                f"{data.dtype}")
+    if state.anomaly and not np.all(np.isfinite(data)):
+        raise AnomalyError(
+            f"backward(): the output (shape {tuple(data.shape)}) is not finite: "
+            f"{data if data.size == 1 else 'contains NaN/inf'}")
+    return tensor._node, seed

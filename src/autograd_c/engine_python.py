@@ -1,0 +1,202 @@
+"""The pure-Python engine: the readable reference for ``_engine_c.pyx``.
+
+An engine is four things and nothing else:
+
+1. tensor storage   -- ``Tensor`` (the API lives in ``_tensor.py``);
+2. graph recording  -- ``apply`` runs an op rule from ``ops.py`` and, when an
+                       input requires grad, records a ``Node``;
+3. the scheduler    -- ``run_backward`` counts each node's consumers on the
+                       path to the output, then runs nodes from an explicit
+                       stack once every consumer has delivered (no recursion);
+4. accumulation     -- gradients arriving at a node are summed in a buffer;
+                       leaf gradients are summed and committed to ``.grad``
+                       only after the whole pass succeeded.
+
+The compiled engine implements exactly this, in the same order, so both give
+the same numbers.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _tensor
+from ._graph import (anomaly_check, backward_entry, node_freed_error, traceback_here,
+                     version_error, wrap_forward_error)
+from .grad_mode import state as _gm
+
+name = "python"
+
+
+class Tensor(_tensor.Tensor):
+    """Tensor of the pure-Python engine."""
+
+    __slots__ = ("data", "_rg", "_node", "_grad", "_version", "__weakref__")
+
+
+Tensor._engine = None  # filled below, once the module object exists
+
+
+class Node:
+    """One recorded op application: the op, what its VJP needs, and its edges.
+
+    ``edges[i]`` is where input i's gradient goes: the producing ``Node``, the
+    leaf ``Tensor`` itself, or None when input i needs no gradient.
+    """
+
+    __slots__ = ("op", "ctx", "edges", "needs", "saved", "out_ok", "freed", "trace",
+                 "__weakref__")
+
+    @property
+    def name(self):
+        return self.op.name
+
+    def output_modified(self):
+        self.out_ok = False
+
+    def __repr__(self):
+        return f"<Node {self.op.name}>"
+
+
+def apply(op, args, kw):
+    """Run ``op`` forward on ``args`` and record a node if any input requires grad."""
+    arrays = []
+    edges = []
+    needs = []
+    saved = []
+    record = False
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            arrays.append(a.data)
+            if a._rg:
+                record = True
+                edges.append(a if a._node is None else a._node)
+                needs.append(True)
+                if i in op.saves:
+                    saved.append((a, a._version))
+                continue
+        elif isinstance(a, _tensor.Tensor):
+            raise TypeError(f"{op.name}: cannot mix a tensor of the {type(a)._engine.name!r} "
+                            f"engine with the 'python' engine")
+        else:
+            arrays.append(a)
+        edges.append(None)
+        needs.append(False)
+    try:
+        out, ctx = op.forward(*arrays, **kw) if kw else op.forward(*arrays)
+    except (ValueError, TypeError, IndexError) as e:
+        raise wrap_forward_error(op, arrays, kw, e) from None
+    t = Tensor.__new__(Tensor)
+    t.data = out
+    t._grad = None
+    t._version = 0
+    if record and _gm.grad_enabled:
+        node = Node()
+        node.op = op
+        node.ctx = ctx
+        node.edges = tuple(edges)
+        node.needs = tuple(needs)
+        node.saved = tuple(saved)
+        node.out_ok = True
+        node.freed = False
+        node.trace = traceback_here() if _gm.anomaly else None
+        t._rg = True
+        t._node = node
+    else:
+        t._rg = False
+        t._node = None
+    return t
+
+
+def _check(node):
+    """Raise before anything runs if this node can no longer be differentiated."""
+    if node.freed:
+        raise node_freed_error(node)
+    for tensor, version in node.saved:
+        if tensor._version != version:
+            raise version_error(node, tensor, version)
+    if not node.out_ok:
+        raise version_error(node, None, None)
+
+
+def _run_node(node, g):
+    grads = node.op.backward(node.ctx, g, node.needs)
+    if _gm.anomaly:
+        anomaly_check(node, grads)
+    return grads
+
+
+def _release(node):
+    node.ctx = None
+    node.saved = ()
+    node.edges = ()
+    node.freed = True
+
+
+def _commit(leaf, g):
+    if leaf._grad is None:
+        leaf._grad = Tensor(g, dtype=leaf.data.dtype)
+    else:
+        leaf._grad = Tensor(leaf._grad.data + g, dtype=leaf.data.dtype)
+
+
+def run_backward(root, grad, retain_graph):
+    """Backpropagate ``grad`` from node ``root``; see the module docstring."""
+    # 1. discovery: count, for every node reachable from root, its consumers
+    deps = {root: 0}
+    leaves = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        _check(node)
+        for e in node.edges:
+            if e is None:
+                continue
+            if type(e) is Node:
+                if e in deps:
+                    deps[e] += 1
+                else:
+                    deps[e] = 1
+                    stack.append(e)
+            elif e not in leaves:
+                leaves[e] = None
+    # 2. execution: a node runs once all its consumers have delivered
+    buffers = {root: grad}
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        g = buffers.pop(node, None)
+        grads = _run_node(node, g) if g is not None else None
+        edges = node.edges
+        if not retain_graph:
+            _release(node)
+        for i, e in enumerate(edges):
+            if e is None:
+                continue
+            gi = grads[i] if grads is not None else None
+            if type(e) is Node:
+                if gi is not None:
+                    prev = buffers.get(e)
+                    buffers[e] = gi if prev is None else prev + gi
+                deps[e] -= 1
+                if deps[e] == 0:
+                    ready.append(e)
+            elif gi is not None:
+                prev = leaves[e]
+                leaves[e] = gi if prev is None else prev + gi
+    # 3. commit leaf gradients, only now that nothing can fail any more
+    for leaf, g in leaves.items():
+        if g is not None:
+            _commit(leaf, g)
+
+
+def backward(tensor, grad, retain_graph=False):
+    root, g = backward_entry(tensor, grad, Tensor)
+    if root is None:
+        _commit(tensor, g)
+    else:
+        run_backward(root, g, retain_graph)
+
+
+import sys as _sys  # noqa: E402
+
+Tensor._engine = _sys.modules[__name__]
