@@ -14,3 +14,7 @@ from .functions import (abs, add, as_tensor, broadcast_to, cat, clamp, clip, con
                         tanh, tensor, transpose, where, zeros)
 
 engine: str = _engines.current.name
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+
+# -- added by the layers/optim, functional, profiler work below --
+from .testing import GradcheckError, gradcheck

@@ -14,6 +14,8 @@ cimport cython
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF
 
+from time import perf_counter
+
 import numpy as np
 
 from autograd_c import _tensor
@@ -123,6 +125,9 @@ def apply(object op, tuple args, kw):
                             f"{type(a)._engine.name!r} engine with the 'c' engine")
         else:
             arrays[i] = a
+    prof = _gm.profiler
+    if prof is not None:
+        t0 = perf_counter()
     try:
         if kw:
             out, ctx = op.forward(*arrays, **kw)
@@ -130,6 +135,8 @@ def apply(object op, tuple args, kw):
             out, ctx = op.forward(*arrays)
     except (ValueError, TypeError, IndexError) as e:
         raise wrap_forward_error(op, arrays, kw, e) from None
+    if prof is not None:
+        prof.record(op.name, "forward", perf_counter() - t0)
     t = _new_tensor(out)
     cdef Node node
     if record and _gm.grad_enabled:
@@ -168,7 +175,12 @@ cdef int _cb_prepare(PyObject *p) except -1:
 
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
     cdef Node node = <Node>p
+    prof = _gm.profiler
+    if prof is not None:
+        t0 = perf_counter()
     grads = node.op.backward(node.ctx, <object>g, node.needs)
+    if prof is not None:
+        prof.record(node.op.name, "backward", perf_counter() - t0)
     if _gm.anomaly:
         anomaly_check(node, grads)
     Py_INCREF(grads)            # the scheduler receives a new reference

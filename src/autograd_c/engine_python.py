@@ -17,6 +17,8 @@ the same numbers.
 """
 from __future__ import annotations
 
+from time import perf_counter
+
 import numpy as np
 
 from . import _tensor
@@ -81,10 +83,15 @@ def apply(op, args, kw):
             arrays.append(a)
         edges.append(None)
         needs.append(False)
+    prof = _gm.profiler
+    if prof is not None:
+        t0 = perf_counter()
     try:
         out, ctx = op.forward(*arrays, **kw) if kw else op.forward(*arrays)
     except (ValueError, TypeError, IndexError) as e:
         raise wrap_forward_error(op, arrays, kw, e) from None
+    if prof is not None:
+        prof.record(op.name, "forward", perf_counter() - t0)
     t = Tensor.__new__(Tensor)
     t.data = out
     t._grad = None
@@ -119,7 +126,12 @@ def _check(node):
 
 
 def _run_node(node, g):
+    prof = _gm.profiler
+    if prof is not None:
+        t0 = perf_counter()
     grads = node.op.backward(node.ctx, g, node.needs)
+    if prof is not None:
+        prof.record(node.op.name, "backward", perf_counter() - t0)
     if _gm.anomaly:
         anomaly_check(node, grads)
     return grads

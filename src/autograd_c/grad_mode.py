@@ -11,6 +11,7 @@ class _State(threading.local):
     # class attributes are the defaults every new thread starts from
     grad_enabled = True
     anomaly = False
+    profiler = None   # an object with .record(op_name, phase, seconds) while profiling
 
 
 state = _State()
