@@ -426,10 +426,10 @@ class matmul:
         A = a[None, :] if a.ndim == 1 else a
         B = b[:, None] if b.ndim == 1 else b
         G = g
-        if a.ndim == 1:
-            G = np.expand_dims(G, -2)
         if b.ndim == 1:
             G = np.expand_dims(G, -1)
+        if a.ndim == 1:
+            G = np.expand_dims(G, -2)
         ga = gb = None
         if needs[0]:
             ga = _cast(G @ np.swapaxes(B, -1, -2), A).reshape(a.shape)
