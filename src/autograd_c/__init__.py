@@ -18,3 +18,6 @@ from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detec
 
 # -- added by the layers/optim, functional, profiler work below --
 from .testing import GradcheckError, gradcheck
+from .profiler import profiler
+from .functional import grad, value_and_grad, vjp
+from .function import Function
