@@ -66,6 +66,8 @@ class FunctionCtx:
         self._saved_output_pos: Tuple[int, ...] = ()
         self._output = None
         self._non_diff: Tuple[Any, ...] = ()
+        self._input_shapes: Tuple[Any, ...] = ()      # shape per argument (None: not a Tensor)
+        self._input_dtypes: Tuple[Any, ...] = ()
 
     # -- forward side ----------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
@@ -141,7 +143,7 @@ def _function_backward(ctx: FunctionCtx, g, needs):
                 f"Function {name}.backward returned an incorrect number of gradients "
                 f"(expected {n}, one per forward argument, got {len(res)})")
         res = res[:n]
-    out = []
+    out: list = []
     for i, r in enumerate(res):
         shape = shapes[i]
         if r is None:
