@@ -12,13 +12,15 @@ reference); the op math comes from ``ops.py`` in both. What lives here:
 """
 cimport cython
 from cpython.object cimport PyObject, PyTypeObject
-from cpython.ref cimport Py_INCREF
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_REFCNT
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
 from time import perf_counter
 
 import numpy as np
 
 from autograd_c import _tensor
+from autograd_c import ops as _ops
 from autograd_c._graph import (anomaly_check, backward_entry, node_freed_error,
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import state as _gm
@@ -42,10 +44,18 @@ cdef extern from "scheduler.h":
 # storage
 # --------------------------------------------------------------------------
 
-@cython.trashcan(True)
 @cython.final
+@cython.no_gc
+@cython.freelist(64)
 cdef class Node:
-    """One recorded op application (see ``engine_python.Node``)."""
+    """One recorded op application (see ``engine_python.Node``).
+
+    Not tracked by the cycle collector: a node only points "down" the graph
+    (to its inputs' nodes, leaf tensors and its op's saved arrays), so
+    reference counting alone frees it; this keeps the collector from walking
+    million-node graphs during the forward pass. Freeing a long chain does
+    not recurse either: see ``__dealloc__``.
+    """
     cdef readonly object op
     cdef object ctx
     cdef tuple edges
@@ -66,16 +76,88 @@ cdef class Node:
     def __repr__(self):
         return f"<Node {self.op.name}>"
 
+    def __dealloc__(self):
+        # A graph that is dropped without a backward may be a million nodes
+        # deep. Instead of letting each node's dealloc free its inputs' nodes
+        # (C recursion as deep as the graph), adopt the edges of every input
+        # node that is about to die into one list, so each dealloc finds
+        # nothing left to free.
+        if self.edges is None or PyTuple_GET_SIZE(self.edges) == 0:
+            return
+        cdef list pending = list(self.edges)
+        self.edges = None
+        cdef Node child
+        while pending:
+            obj = pending.pop()
+            if type(obj) is Node and Py_REFCNT(obj) == 1:
+                child = <Node>obj
+                if child.edges is not None:
+                    pending.extend(child.edges)
+                    child.edges = None
+                child = None
+            obj = None
 
-@cython.trashcan(True)
+
+@cython.no_gc
 cdef class TensorBase:
-    """Tensor storage of the compiled engine."""
+    """Tensor storage of the compiled engine (untracked by the cycle
+    collector for the same reason as ``Node``).
+
+    The hot operators are defined here so they reach ``_apply`` without a
+    Python frame; the Python-level versions in ``_tensor.Tensor`` do the same
+    thing for the pure engine.
+    """
     cdef public object data
     cdef public bint _rg
     cdef public Node _node
     cdef public object _grad
     cdef public Py_ssize_t _version
     cdef object __weakref__
+
+    def __add__(self, other):
+        return _apply(_ops.add, (self, other), None)
+
+    def __radd__(self, other):
+        return _apply(_ops.add, (other, self), None)
+
+    def __sub__(self, other):
+        return _apply(_ops.sub, (self, other), None)
+
+    def __rsub__(self, other):
+        return _apply(_ops.sub, (other, self), None)
+
+    def __mul__(self, other):
+        return _apply(_ops.mul, (self, other), None)
+
+    def __rmul__(self, other):
+        return _apply(_ops.mul, (other, self), None)
+
+    def __truediv__(self, other):
+        return _apply(_ops.div, (self, other), None)
+
+    def __rtruediv__(self, other):
+        return _apply(_ops.div, (other, self), None)
+
+    def __matmul__(self, other):
+        return _apply(_ops.matmul, (self, other), None)
+
+    def __rmatmul__(self, other):
+        return _apply(_ops.matmul, (other, self), None)
+
+    def __neg__(self):
+        return _apply(_ops.neg, (self,), None)
+
+    def tanh(self):
+        return _apply(_ops.tanh, (self,), None)
+
+    def relu(self):
+        return _apply(_ops.relu, (self,), None)
+
+    def sigmoid(self):
+        return _apply(_ops.sigmoid, (self,), None)
+
+    def exp(self):
+        return _apply(_ops.exp, (self,), None)
 
 
 class Tensor(TensorBase, _tensor.Tensor):
@@ -84,11 +166,14 @@ class Tensor(TensorBase, _tensor.Tensor):
 
 
 cdef object _Tensor = Tensor
+cdef PyTypeObject *_TensorType = <PyTypeObject *>Tensor
+cdef PyTypeObject *_NodeType = <PyTypeObject *>Node
 cdef object _BaseTensor = _tensor.Tensor
+cdef tuple _EMPTY = ()
 
 
 cdef inline TensorBase _new_tensor(object data):
-    cdef TensorBase t = <TensorBase>_Tensor.__new__(_Tensor)
+    cdef TensorBase t = <TensorBase>_TensorType.tp_new(_Tensor, <PyObject *>_EMPTY, NULL)
     t.data = data
     return t
 
@@ -99,24 +184,36 @@ cdef inline TensorBase _new_tensor(object data):
 
 def apply(object op, tuple args, kw):
     """Run ``op`` forward on ``args`` and record a node if any input requires grad."""
-    cdef Py_ssize_t n = len(args), i
-    cdef list arrays = [None] * n
-    cdef list edges = [None] * n
-    cdef list needs = [False] * n
+    return _apply(op, args, kw)
+
+
+cdef object _apply(object op, tuple args, object kw):
+    cdef Py_ssize_t n = PyTuple_GET_SIZE(args), i
+    cdef tuple arrays = PyTuple_New(n)
+    cdef tuple edges = None
+    cdef tuple needs = None
     cdef list saved = None
-    cdef bint record = False
     cdef TensorBase t
-    cdef tuple saves = op.saves
+    cdef object a, x, e
+    cdef bint hooks
     for i in range(n):
-        a = args[i]
-        if isinstance(a, TensorBase):
+        a = <object>PyTuple_GET_ITEM(args, i)
+        if type(a) is _Tensor or isinstance(a, TensorBase):
             t = <TensorBase>a
-            arrays[i] = t.data
+            x = t.data
             if t._rg:
-                record = True
-                edges[i] = t if t._node is None else t._node
-                needs[i] = True
-                if saves and i in saves:
+                if edges is None:
+                    edges = PyTuple_New(n)
+                    needs = PyTuple_New(n)
+                    for j in range(n):
+                        Py_INCREF(None)
+                        PyTuple_SET_ITEM(edges, j, None)
+                        Py_INCREF(False)
+                        PyTuple_SET_ITEM(needs, j, False)
+                e = t if t._node is None else t._node
+                _tuple_replace(edges, i, e)
+                _tuple_replace(needs, i, True)
+                if i in op.saves:
                     if saved is None:
                         saved = []
                     saved.append((t, t._version))
@@ -124,33 +221,47 @@ def apply(object op, tuple args, kw):
             raise TypeError(f"{op.name}: cannot mix a tensor of the "
                             f"{type(a)._engine.name!r} engine with the 'c' engine")
         else:
-            arrays[i] = a
-    prof = _gm.profiler
-    if prof is not None:
-        t0 = perf_counter()
+            x = a
+        Py_INCREF(x)
+        PyTuple_SET_ITEM(arrays, i, x)
+    hooks = _gm.hooks
+    if hooks:
+        prof = _gm.profiler
+        if prof is not None:
+            t0 = perf_counter()
     try:
         if kw:
-            out, ctx = op.forward(*arrays, **kw)
+            res = op.forward(*arrays, **kw)
         else:
-            out, ctx = op.forward(*arrays)
-    except (ValueError, TypeError, IndexError) as e:
-        raise wrap_forward_error(op, arrays, kw, e) from None
-    if prof is not None:
+            res = op.forward(*arrays)
+    except (ValueError, TypeError, IndexError) as err:
+        raise wrap_forward_error(op, arrays, kw, err) from None
+    out, ctx = res
+    if hooks and prof is not None:
         prof.record(op.name, "forward", perf_counter() - t0)
     t = _new_tensor(out)
     cdef Node node
-    if record and _gm.grad_enabled:
-        node = Node.__new__(Node)
+    if edges is not None and _gm.grad_enabled:
+        node = <Node>_NodeType.tp_new(Node, <PyObject *>_EMPTY, NULL)
         node.op = op
         node.ctx = ctx
-        node.edges = tuple(edges)
-        node.needs = tuple(needs)
-        node.saved = tuple(saved) if saved is not None else ()
+        node.edges = edges
+        node.needs = needs
+        node.saved = tuple(saved) if saved is not None else _EMPTY
         node.out_ok = True
-        node.trace = traceback_here() if _gm.anomaly else None
+        if hooks and _gm.anomaly:
+            node.trace = traceback_here()
         t._rg = True
         t._node = node
     return t
+
+
+cdef inline void _tuple_replace(tuple tup, Py_ssize_t i, object value):
+    """Set item i of a tuple we just created and own alone."""
+    cdef PyObject *old = PyTuple_GET_ITEM(tup, i)
+    Py_INCREF(value)
+    PyTuple_SET_ITEM(tup, i, value)
+    Py_DECREF(<object>old)
 
 
 # --------------------------------------------------------------------------
@@ -175,14 +286,16 @@ cdef int _cb_prepare(PyObject *p) except -1:
 
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
     cdef Node node = <Node>p
-    prof = _gm.profiler
-    if prof is not None:
+    if not _gm.hooks:
+        grads = node.op.backward(node.ctx, <object>g, node.needs)
+    else:
+        prof = _gm.profiler
         t0 = perf_counter()
-    grads = node.op.backward(node.ctx, <object>g, node.needs)
-    if prof is not None:
-        prof.record(node.op.name, "backward", perf_counter() - t0)
-    if _gm.anomaly:
-        anomaly_check(node, grads)
+        grads = node.op.backward(node.ctx, <object>g, node.needs)
+        if prof is not None:
+            prof.record(node.op.name, "backward", perf_counter() - t0)
+        if _gm.anomaly:
+            anomaly_check(node, grads)
     Py_INCREF(grads)            # the scheduler receives a new reference
     return <PyObject *>grads
 

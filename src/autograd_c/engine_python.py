@@ -83,7 +83,7 @@ def apply(op, args, kw):
             arrays.append(a)
         edges.append(None)
         needs.append(False)
-    prof = _gm.profiler
+    prof = _gm.profiler if _gm.hooks else None
     if prof is not None:
         t0 = perf_counter()
     try:
@@ -105,7 +105,7 @@ def apply(op, args, kw):
         node.saved = tuple(saved)
         node.out_ok = True
         node.freed = False
-        node.trace = traceback_here() if _gm.anomaly else None
+        node.trace = traceback_here() if _gm.hooks and _gm.anomaly else None
         t._rg = True
         t._node = node
     else:
@@ -126,9 +126,10 @@ def _check(node):
 
 
 def _run_node(node, g):
+    if not _gm.hooks:
+        return node.op.backward(node.ctx, g, node.needs)
     prof = _gm.profiler
-    if prof is not None:
-        t0 = perf_counter()
+    t0 = perf_counter()
     grads = node.op.backward(node.ctx, g, node.needs)
     if prof is not None:
         prof.record(node.op.name, "backward", perf_counter() - t0)

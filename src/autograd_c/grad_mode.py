@@ -8,10 +8,34 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
 
 class _State(threading.local):
+    """Per-thread switches. The engines read ``grad_enabled`` and ``hooks`` on
+    every op; ``hooks`` is True only while anomaly mode or a profiler is on, so
+    the common case costs one attribute read."""
+
     # class attributes are the defaults every new thread starts from
     grad_enabled = True
-    anomaly = False
-    profiler = None   # an object with .record(op_name, phase, seconds) while profiling
+    hooks = False
+    _anomaly = False
+    _profiler = None
+
+    @property
+    def anomaly(self) -> bool:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, value) -> None:
+        self._anomaly = bool(value)
+        self.hooks = self._anomaly or self._profiler is not None
+
+    @property
+    def profiler(self):
+        """An object with ``.record(op_name, phase, seconds)`` while profiling, else None."""
+        return self._profiler
+
+    @profiler.setter
+    def profiler(self, value) -> None:
+        self._profiler = value
+        self.hooks = self._anomaly or value is not None
 
 
 state = _State()
