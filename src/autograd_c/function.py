@@ -55,8 +55,6 @@ __all__ = ["Function", "FunctionCtx"]
 class FunctionCtx:
     """The ``ctx`` object passed to a custom Function's forward and backward."""
 
-    _autograd_c_ctx = True    # lets functional._graph_leaves look inside
-
     def __init__(self, fn_cls, engine, needs_input_grad):
         self._fn_cls = fn_cls
         self._engine = engine

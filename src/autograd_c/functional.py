@@ -11,8 +11,14 @@ Guarantees:
 
 - the ``.grad`` of every tensor the user owns (e.g. parameters captured in
   ``f``'s closure) is left exactly as it was, and the user's existing graph is
-  not freed (backward always runs with ``retain_graph=True`` and the leaf
-  gradients it commits outside our own inputs are rolled back);
+  not freed. How: the arguments hang from one private "gate" node that every
+  gradient path to them crosses; a node runs only after all its consumers
+  delivered, so when the gate runs every requested gradient has arrived, and
+  it stops the pass before the engine commits any leaf gradient (both engines
+  commit leaf gradients only at the end of a pass). Backward runs with
+  ``retain_graph=True``;
+- inside ``f`` the differentiated arguments are Tensors that require grad
+  (not leaves: they hang from the gate), everything else is passed as is;
 - ``f`` runs with gradient recording enabled even inside ``no_grad()``
   (like ``torch.func``);
 - a gradient with respect to an argument the output does not depend on is an
@@ -22,7 +28,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-import gc
 from typing import Any, Callable, Sequence, Tuple, Union
 
 import numpy as np
@@ -30,6 +35,7 @@ import numpy as np
 from . import _tensor
 from . import engines as _engines
 from .grad_mode import enable_grad
+from .ops import Op
 
 __all__ = ["grad", "value_and_grad", "vjp"]
 
@@ -60,98 +66,122 @@ def _norm_argnums(argnums, nargs, fname):
     return tuple(out), is_seq
 
 
-def _to_leaf(engine, x, fname, pos):
-    """A fresh leaf Tensor requiring grad holding a copy of ``x``."""
-    if isinstance(x, _tensor.Tensor):
-        arr = x.data
-    elif isinstance(x, (bool, np.bool_)):
-        arr = np.asarray(x)
-    else:
+class _Collected(Exception):
+    """Raised inside backward once every requested gradient has arrived.
+
+    Both engines commit leaf gradients only after a backward pass completed,
+    so aborting the pass here leaves every leaf's ``.grad`` untouched.
+    """
+
+
+class _Box:
+    """Per-call state shared by the input nodes: gradients collected so far."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self):
+        self.grads = {}
+
+
+_ZERO = np.zeros(())
+
+
+def _passthrough(*arrays, _result):
+    return _result
+
+
+def _gate_backward(box, g, needs):
+    # every path from the output to an argument goes through this node, and a
+    # node runs only once all its consumers have delivered: nothing more can
+    # reach our arguments, so stop before the engine commits any leaf gradient
+    raise _Collected()
+
+
+def _arg_backward(ctx, g, needs):
+    box, i, dtype = ctx
+    box.grads[i] = np.array(g, dtype=dtype, copy=True)
+    return (_ZERO,)
+
+
+def _root_backward(ctx, g, needs):
+    return (g if needs[0] else None, _ZERO)
+
+
+# Graph shape for one call (names are what a profiler table shows):
+#   dummy leaf -> [functional.gate] -> hub -> [functional.arg] -> argument i (one per argnum)
+#   f's output, hub -> [functional.output] -> root (the output's data, unchanged)
+# The hub always receives a (zero) gradient from the root, so the gate always runs.
+_GATE = Op("functional.gate", _passthrough, _gate_backward)
+_ARG = Op("functional.arg", _passthrough, _arg_backward)
+_ROOT = Op("functional.output", _passthrough, _root_backward)
+
+
+class _Inputs:
+    """The differentiable arguments of one call and the hub they hang from."""
+
+    __slots__ = ("engine", "hub", "box", "tensors")
+
+    def __init__(self, engine, arrays):
+        self.engine = engine
+        self.box = _Box()
+        with enable_grad():
+            dummy = engine.Tensor(_ZERO, requires_grad=True)
+            self.hub = engine.apply(_GATE, (dummy,), {"_result": (_ZERO, self.box)})
+            self.tensors = [
+                engine.apply(_ARG, (self.hub,), {"_result": (a, (self.box, i, a.dtype))})
+                for i, a in enumerate(arrays)]
+
+    def root(self, out):
+        """A tensor equal to ``out`` whose graph also reaches the hub."""
+        data = out.data if isinstance(out, _tensor.Tensor) else out
+        with enable_grad():
+            return self.engine.apply(_ROOT, (out, self.hub), {"_result": (data, None)})
+
+    def grads(self, root, seed):
+        """Gradients of ``root`` (contracted with ``seed``) for every argument."""
+        box = self.box
+        box.grads = {}
         try:
-            arr = np.asarray(x)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"{fname}(): argument {pos} ({type(x).__name__}) cannot be "
-                            f"converted to an array: {e}") from None
+            root.backward(seed, retain_graph=True)
+        except _Collected:
+            pass
+        else:  # pragma: no cover - the gate always runs
+            raise RuntimeError("autograd_c functional: backward finished without reaching "
+                               "the inputs")
+        got, box.grads = box.grads, {}
+        return tuple(got[i] if i in got else np.zeros(t.shape, dtype=t.dtype)
+                     for i, t in enumerate(self.tensors))
+
+    def zeros(self):
+        return tuple(np.zeros(t.shape, dtype=t.dtype) for t in self.tensors)
+
+
+def _to_array(x, fname, pos):
+    """A float array copy of argument ``x`` (ints and bools raise TypeError)."""
+    if isinstance(x, _tensor.Tensor):
+        x = x.data
+    try:
+        arr = np.array(x, copy=True)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{fname}(): argument {pos} ({type(x).__name__}) cannot be "
+                        f"converted to an array: {e}") from None
     if arr.dtype.kind != "f":
         raise TypeError(
             f"{fname}(): argument {pos} has dtype {arr.dtype}; gradients are only defined "
             f"for floating-point inputs (pass e.g. 3.0 instead of 3, or x.astype(float))")
-    return engine.Tensor(arr, requires_grad=True)
-
-
-def _node_types():
-    return tuple(m.Node for m in _engines.available.values())
-
-
-def _graph_leaves(root):
-    """Every leaf Tensor reachable from ``root``'s graph (a superset is fine).
-
-    Walks nodes through ``gc.get_referents`` so it works for the compiled
-    engine too, whose nodes keep their edges in C fields. Only nodes, tensors
-    and plain containers are followed; arrays and ops are not.
-    """
-    node_types = _node_types()
-    base = _tensor.Tensor
-    leaves = {}
-    seen = set()
-    stack = [root]
-    while stack:
-        obj = stack.pop()
-        oid = id(obj)
-        if oid in seen:
-            continue
-        seen.add(oid)
-        if isinstance(obj, base):
-            node = obj._node
-            if node is None:
-                leaves[oid] = obj
-            else:
-                stack.append(node)
-        elif isinstance(obj, node_types):
-            stack.extend(gc.get_referents(obj))
-        elif type(obj) is tuple or type(obj) is list:
-            stack.extend(obj)
-        elif type(obj) is dict:
-            stack.extend(obj.values())
-        elif getattr(type(obj), "_autograd_c_ctx", False):   # custom Function ctx
-            stack.extend(gc.get_referents(obj))
-    return list(leaves.values())
-
-
-def _grads_for(out, leaves, seed, fname):
-    """d(out)/d(leaf) contracted with ``seed``, as arrays; no user ``.grad`` changes.
-
-    ``leaves`` are our own fresh leaves; their ``.grad`` is cleared before and
-    after. Any other leaf's ``.grad`` touched by the backward pass is restored.
-    """
-    mine = {id(t) for t in leaves}
-    others = [(t, t._grad) for t in _graph_leaves(out) if id(t) not in mine]
-    for t in leaves:
-        t._grad = None
-    try:
-        out.backward(seed, retain_graph=True)
-        return tuple(np.zeros(t.shape, dtype=t.dtype) if t._grad is None else t._grad.data
-                     for t in leaves)
-    finally:
-        for t in leaves:
-            t._grad = None
-        for t, g in others:
-            if t._grad is not g:
-                t._grad = g
+    return arr
 
 
 def _call(f, args, kwargs, positions, fname):
-    """Run ``f`` with fresh leaves at ``positions``; return (output, leaves)."""
-    engine = _engines.current
+    """Run ``f`` with fresh differentiable tensors at ``positions``; return (output, inputs)."""
+    arrays = [_to_array(args[p], fname, p) for p in positions]
+    inputs = _Inputs(_engines.current, arrays)
     args = list(args)
-    leaves = []
-    for p in positions:
-        leaf = _to_leaf(engine, args[p], fname, p)
-        args[p] = leaf
-        leaves.append(leaf)
+    for p, t in zip(positions, inputs.tensors):
+        args[p] = t
     with enable_grad():
         out = f(*args, **kwargs)
-    return out, leaves
+    return out, inputs
 
 
 def _output(out, fname):
@@ -186,13 +216,13 @@ def _scalar_output(out, fname):
 
 def _value_and_grads(f, argnums, args, kwargs, fname):
     positions, is_seq = _norm_argnums(argnums, len(args), fname)
-    out, leaves = _call(f, args, kwargs, positions, fname)
+    out, inputs = _call(f, args, kwargs, positions, fname)
     out = _scalar_output(out, fname)
     if isinstance(out, _tensor.Tensor) and out.requires_grad:
-        grads = _grads_for(out, leaves, None, fname)
+        grads = inputs.grads(inputs.root(out), None)
         value = out.data
     else:
-        grads = tuple(np.zeros(t.shape, dtype=t.dtype) for t in leaves)
+        grads = inputs.zeros()
         value = out.data if isinstance(out, _tensor.Tensor) else out
     value = np.array(value)[()]            # NumPy scalar of the output's dtype
     return value, (grads if is_seq else grads[0])
@@ -236,29 +266,32 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
 class _VJP:
     """The ``vjp_fn`` returned by ``vjp``: callable any number of times."""
 
-    __slots__ = ("_out", "_leaves", "__weakref__")
+    __slots__ = ("_shape", "_dtype", "_root", "_inputs", "__weakref__")
 
-    def __init__(self, out, leaves):
-        self._out = out
-        self._leaves = leaves
+    def __init__(self, out, inputs):
+        self._shape = tuple(out.shape)
+        self._dtype = out.dtype
+        self._inputs = inputs
+        # None when the output does not depend on anything differentiable
+        self._root = (inputs.root(out) if isinstance(out, _tensor.Tensor) and out.requires_grad
+                      else None)
 
     def __call__(self, cotangent) -> Tuple[np.ndarray, ...]:
-        out = self._out
         if isinstance(cotangent, _tensor.Tensor):
             cotangent = cotangent.data
         ct = np.asarray(cotangent)
-        if ct.shape != tuple(out.shape):
+        if ct.shape != self._shape:
             raise ValueError(f"vjp_fn(): cotangent has shape {ct.shape}, but the function's "
-                             f"output has shape {tuple(out.shape)}")
+                             f"output has shape {self._shape}")
         if ct.dtype.kind not in "fiub":
             raise TypeError(f"vjp_fn(): cotangent must be a real array, got dtype {ct.dtype}")
-        if isinstance(out, _tensor.Tensor) and out.requires_grad:
-            seed = np.array(ct, dtype=out.dtype)      # a copy the graph may keep
-            return _grads_for(out, self._leaves, seed, "vjp")
-        return tuple(np.zeros(t.shape, dtype=t.dtype) for t in self._leaves)
+        if self._root is None:
+            return self._inputs.zeros()
+        seed = np.array(ct, dtype=self._dtype)      # our own copy: the engine may keep it
+        return self._inputs.grads(self._root, seed)
 
     def __repr__(self):
-        return f"<vjp_fn of an output of shape {tuple(self._out.shape)}>"
+        return f"<vjp_fn of an output of shape {self._shape}>"
 
 
 def vjp(f: Callable[..., Any], *primals) -> Tuple[np.ndarray, Callable[..., Tuple[np.ndarray, ...]]]:
@@ -271,10 +304,10 @@ def vjp(f: Callable[..., Any], *primals) -> Tuple[np.ndarray, Callable[..., Tupl
     """
     if not primals:
         raise TypeError("vjp(): need at least one primal argument")
-    out, leaves = _call(f, primals, {}, tuple(range(len(primals))), "vjp")
+    out, inputs = _call(f, primals, {}, tuple(range(len(primals))), "vjp")
     out = _output(out, "vjp")
     out_arr = out.data if isinstance(out, _tensor.Tensor) else out
-    return np.array(out_arr, copy=True), _VJP(out, leaves)
+    return np.array(out_arr, copy=True), _VJP(out, inputs)
 
 
 def _wrap(wrapper, f, kind):
