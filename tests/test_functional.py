@@ -211,6 +211,34 @@ def test_nested_use_inside_user_backward_code(engine, rng):
     np.testing.assert_allclose(w.grad.data, 2 * w.data)
 
 
+def test_nested_grad_calls(engine, rng):
+    """grad() inside f: the inner pass crosses the outer arguments without disturbing them."""
+    x = rng.standard_normal(3)
+
+    def outer(x):
+        inner = ag.grad(lambda y: (y * x * x).sum())(np.ones(3))   # = x**2 as a constant
+        return (x * inner).sum()
+
+    np.testing.assert_allclose(ag.grad(outer)(x), x ** 2)
+
+
+def test_tensor_escaping_f_can_be_backwarded_later(engine, rng):
+    """A user backward through a tensor built inside f passes nothing to f's arguments."""
+    W = ag.Tensor(rng.standard_normal(3), requires_grad=True)
+    kept = []
+
+    def f(x):
+        h = x * W
+        kept.append(h)
+        return h.sum()
+
+    g = ag.grad(f)(np.ones(3))
+    np.testing.assert_allclose(g, W.data)
+    assert W.grad is None
+    kept[0].sum().backward()
+    np.testing.assert_allclose(W.grad.data, np.ones(3))
+
+
 def test_grad_results_are_independent_of_engine(rng):
     data = mlp_data(rng)
     with ag.use_engine("python"):

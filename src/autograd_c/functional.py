@@ -77,10 +77,11 @@ class _Collected(Exception):
 class _Box:
     """Per-call state shared by the input nodes: gradients collected so far."""
 
-    __slots__ = ("grads",)
+    __slots__ = ("grads", "active")
 
     def __init__(self):
         self.grads = {}
+        self.active = False     # True only during this call's own backward pass
 
 
 _ZERO = np.zeros(())
@@ -94,12 +95,16 @@ def _gate_backward(box, g, needs):
     # every path from the output to an argument goes through this node, and a
     # node runs only once all its consumers have delivered: nothing more can
     # reach our arguments, so stop before the engine commits any leaf gradient
-    raise _Collected()
+    if box.active:
+        raise _Collected(box)
+    return (None,)      # reached by somebody else's backward (nested use): pass nothing
+
 
 
 def _arg_backward(ctx, g, needs):
     box, i, dtype = ctx
-    box.grads[i] = np.array(g, dtype=dtype, copy=True)
+    if box.active:
+        box.grads[i] = np.array(g, dtype=dtype, copy=True)
     return (_ZERO,)
 
 
@@ -141,13 +146,17 @@ class _Inputs:
         """Gradients of ``root`` (contracted with ``seed``) for every argument."""
         box = self.box
         box.grads = {}
+        box.active = True
         try:
             root.backward(seed, retain_graph=True)
-        except _Collected:
-            pass
+        except _Collected as e:
+            if e.args[0] is not box:       # another call's pass, running inside ours
+                raise
         else:  # pragma: no cover - the gate always runs
             raise RuntimeError("autograd_c functional: backward finished without reaching "
                                "the inputs")
+        finally:
+            box.active = False
         got, box.grads = box.grads, {}
         return tuple(got[i] if i in got else np.zeros(t.shape, dtype=t.dtype)
                      for i, t in enumerate(self.tensors))
