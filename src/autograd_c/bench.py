@@ -742,7 +742,7 @@ def main(argv=None):
 
 def render_workload(w, entry):
     lines = [f"== {w}: {entry['description']}" + (f" [{entry['n_ops']} ops]" if "n_ops" in entry else "")]
-    rows = []
+    rows, notes = [], []
     if w in TIMED:
         headers = ["system", "median", "min", "x floor", "per op" if w == "elementwise_chain"
                    else "rounds", "check"]
@@ -760,7 +760,8 @@ def render_workload(w, entry):
             if not isinstance(e, dict):
                 rows.append([s, e, "", "", "", ""])
             elif "error" in e:
-                rows.append([s, "failed: " + e["error"], "", "", "", ""])
+                rows.append([s, "failed", "", "", "", ""])
+                notes.append(f"{s} failed: {e['error']}")
             else:
                 rows.append([s, _fmt_time(e["seconds"]), _fmt_time(e.get("per_op_s", 0)),
                              f"{e['ratio_to_floor']:.2f}" if "ratio_to_floor" in e else "",
@@ -768,6 +769,7 @@ def render_workload(w, entry):
                              f"{e['memory_ratio_to_floor']:.2f}" if "memory_ratio_to_floor" in e
                              else ""])
     lines.append(_table(headers, rows))
+    lines += notes
     return "\n".join(lines) + "\n"
 
 
