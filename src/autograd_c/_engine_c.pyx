@@ -20,8 +20,12 @@ from time import perf_counter
 import numpy as np
 
 from autograd_c import _tensor
-from autograd_c import ops as _ops
-from autograd_c._graph import (anomaly_check, backward_entry, node_freed_error,
+from autograd_c import ops as _py_ops
+# The op rules of ops.py, compiled by Cython from the same source at build
+# time (see setup.py). The public API hands us the ops.py Op objects; _TWIN
+# maps each to its compiled twin.
+from autograd_c import _ops_c as _ops
+from autograd_c._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error,
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import state as _gm
 
@@ -61,17 +65,17 @@ cdef class Node:
     cdef tuple edges
     cdef tuple needs
     cdef tuple saved
-    cdef bint out_ok
+    cdef object out_mod
     cdef bint freed
-    cdef object trace
+    cdef readonly object trace
     cdef object __weakref__
 
     @property
     def name(self):
         return self.op.name
 
-    def output_modified(self):
-        self.out_ok = False
+    def output_modified(self, tensor):
+        self.out_mod = (tuple(tensor.shape), tensor.dtype, tensor._version)
 
     def __repr__(self):
         return f"<Node {self.op.name}>"
@@ -182,9 +186,13 @@ cdef inline TensorBase _new_tensor(object data):
 # recording
 # --------------------------------------------------------------------------
 
+cdef dict _TWIN = {_py_ops.REGISTRY[k]: _ops.REGISTRY[k] for k in _py_ops.REGISTRY}
+
+
 def apply(object op, tuple args, kw):
     """Run ``op`` forward on ``args`` and record a node if any input requires grad."""
-    return _apply(op, args, kw)
+    twin = _TWIN.get(op)
+    return _apply(op if twin is None else twin, args, kw)
 
 
 cdef object _apply(object op, tuple args, object kw):
@@ -201,6 +209,10 @@ cdef object _apply(object op, tuple args, object kw):
         if type(a) is _Tensor or isinstance(a, TensorBase):
             t = <TensorBase>a
             x = t.data
+            if i in op.saves:
+                if saved is None:
+                    saved = []
+                saved.append((t, t._version))
             if t._rg:
                 if edges is None:
                     edges = PyTuple_New(n)
@@ -213,10 +225,6 @@ cdef object _apply(object op, tuple args, object kw):
                 e = t if t._node is None else t._node
                 _tuple_replace(edges, i, e)
                 _tuple_replace(needs, i, True)
-                if i in op.saves:
-                    if saved is None:
-                        saved = []
-                    saved.append((t, t._version))
         elif isinstance(a, _BaseTensor):
             raise TypeError(f"{op.name}: cannot mix a tensor of the "
                             f"{type(a)._engine.name!r} engine with the 'c' engine")
@@ -248,7 +256,6 @@ cdef object _apply(object op, tuple args, object kw):
         node.edges = edges
         node.needs = needs
         node.saved = tuple(saved) if saved is not None else _EMPTY
-        node.out_ok = True
         if hooks and _gm.anomaly:
             node.trace = traceback_here()
         t._rg = True
@@ -279,8 +286,8 @@ cdef int _cb_prepare(PyObject *p) except -1:
     for tensor, version in node.saved:
         if (<TensorBase>tensor)._version != version:
             raise version_error(node, tensor, version)
-    if not node.out_ok:
-        raise version_error(node, None, None)
+    if node.out_mod is not None:
+        raise output_version_error(node, node.out_mod)
     return 0
 
 

@@ -17,8 +17,8 @@ def _shapes(arrays):
 def wrap_forward_error(op, arrays, kw, err):
     """Re-raise a numpy error from an op's forward with the op and the shapes named."""
     msg = str(err)
-    if msg.startswith(op.name):
-        return type(err)(msg)
+    if msg.startswith(op.name + ":") or msg.startswith(op.name + "("):
+        msg = msg.split(":", 1)[1].strip() if ":" in msg else msg
     extra = ""
     if kw:
         extra = " with " + ", ".join(f"{k}={v!r}" for k, v in kw.items() if k != "index")
@@ -32,12 +32,16 @@ def node_freed_error(node):
         f"retain_graph=True to the first backward() if you need to backward twice.")
 
 
+def output_version_error(node, info):
+    shape, dtype, version = info
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"in-place operation: the output of '{node.op.name}' (shape {shape}, dtype {dtype}) "
+        f"was modified in place (now at version {version}) after '{node.op.name}' saved "
+        f"it for backward")
+
+
 def version_error(node, tensor, version):
-    if tensor is None:
-        return RuntimeError(
-            f"one of the variables needed for gradient computation has been modified by "
-            f"an in-place operation: the output of '{node.op.name}' was modified after "
-            f"'{node.op.name}' saved it")
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an "
         f"in-place operation: a tensor of shape {tuple(tensor.shape)} and dtype "

@@ -319,7 +319,7 @@ class Tensor:
         self._version += 1
         node = self._node
         if node is not None and node.op.saves_output:
-            node.output_modified()
+            node.output_modified(self)
 
     def __iadd__(self, other):
         return self._inplace(_ops.add, np.add, other)

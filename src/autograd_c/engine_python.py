@@ -22,7 +22,7 @@ from time import perf_counter
 import numpy as np
 
 from . import _tensor
-from ._graph import (anomaly_check, backward_entry, node_freed_error, traceback_here,
+from ._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error, traceback_here,
                      version_error, wrap_forward_error)
 from .grad_mode import state as _gm
 
@@ -45,15 +45,15 @@ class Node:
     leaf ``Tensor`` itself, or None when input i needs no gradient.
     """
 
-    __slots__ = ("op", "ctx", "edges", "needs", "saved", "out_ok", "freed", "trace",
+    __slots__ = ("op", "ctx", "edges", "needs", "saved", "out_mod", "freed", "trace",
                  "__weakref__")
 
     @property
     def name(self):
         return self.op.name
 
-    def output_modified(self):
-        self.out_ok = False
+    def output_modified(self, tensor):
+        self.out_mod = (tuple(tensor.shape), tensor.dtype, tensor._version)
 
     def __repr__(self):
         return f"<Node {self.op.name}>"
@@ -69,12 +69,12 @@ def apply(op, args, kw):
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             arrays.append(a.data)
+            if i in op.saves:
+                saved.append((a, a._version))
             if a._rg:
                 record = True
                 edges.append(a if a._node is None else a._node)
                 needs.append(True)
-                if i in op.saves:
-                    saved.append((a, a._version))
                 continue
         elif isinstance(a, _tensor.Tensor):
             raise TypeError(f"{op.name}: cannot mix a tensor of the {type(a)._engine.name!r} "
@@ -103,7 +103,7 @@ def apply(op, args, kw):
         node.edges = tuple(edges)
         node.needs = tuple(needs)
         node.saved = tuple(saved)
-        node.out_ok = True
+        node.out_mod = None
         node.freed = False
         node.trace = traceback_here() if _gm.hooks and _gm.anomaly else None
         t._rg = True
@@ -121,8 +121,8 @@ def _check(node):
     for tensor, version in node.saved:
         if tensor._version != version:
             raise version_error(node, tensor, version)
-    if not node.out_ok:
-        raise version_error(node, None, None)
+    if node.out_mod is not None:
+        raise output_version_error(node, node.out_mod)
 
 
 def _run_node(node, g):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import warnings
+
 import numpy as np
 
 from ._tensor import Tensor
@@ -45,27 +47,30 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor] | Tensor, eps:
     gradient of ``sum(v * fn(*inputs))`` from backward is compared with central
     differences, element by element. On disagreement raises ``GradcheckError``
     naming the input and element (or returns False if ``raise_exception`` is
-    False). ``.grad`` of the inputs is left as it was.
+    False). The check runs on detached copies of the inputs, so their
+    ``.grad`` is left as it was. Use float64 inputs (float32 warns).
     """
-    inputs = _as_tuple(inputs)
+    # work on detached copies: the caller's tensors (leaves or not) keep
+    # their .grad, and non-leaf inputs get a gradient too
+    originals = _as_tuple(inputs)
+    checked = [i for i, x in enumerate(originals) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad")
+    inputs = tuple(x.detach().requires_grad_(True) if i in checked else x
+                   for i, x in enumerate(originals))
+    for i in checked:
+        if inputs[i].dtype != np.float64:
+            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences "
+                          f"with eps={eps} are only reliable in float64", stacklevel=2)
+        inputs[i].data = np.array(inputs[i].data, copy=True, order="C")
     out = fn(*inputs)
     if not isinstance(out, Tensor):
         raise TypeError("gradcheck: fn must return a Tensor")
     v = np.random.default_rng(seed).standard_normal(out.shape).astype(out.dtype)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input requires grad")
-    saved = [inputs[i].grad for i in checked]
-    try:
-        for i in checked:
-            inputs[i].grad = None
-        if out.requires_grad:
-            out.backward(v)
-        analytic = [inputs[i].grad.data if inputs[i].grad is not None
-                    else np.zeros(inputs[i].shape) for i in checked]
-    finally:
-        for i, g in zip(checked, saved):
-            inputs[i]._grad = g
+    if out.requires_grad:
+        out.backward(v)
+    analytic = [inputs[i].grad.data if inputs[i].grad is not None
+                else np.zeros(inputs[i].shape) for i in checked]
 
     def f():
         with no_grad():
@@ -73,15 +78,13 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor] | Tensor, eps:
 
     for k, i in enumerate(checked):
         x = inputs[i]
-        if not x.data.flags.c_contiguous:
-            x.data = np.ascontiguousarray(x.data)
         num = numerical_grad(f, x.data, eps)
         ana = analytic[k]
         bad = np.abs(ana - num) > atol + rtol * np.abs(num)
         if np.any(bad):
             idx = tuple(int(j) for j in np.argwhere(bad)[0])
             msg = (f"gradcheck: gradient mismatch for input {i} (shape {x.shape}) at element "
-                   f"{idx}: analytic {ana[idx]!r}, numerical {num[idx]!r} "
+                   f"{idx}: analytic {float(ana[idx])!r}, numerical {float(num[idx])!r} "
                    f"({int(bad.sum())} of {bad.size} elements differ)")
             if raise_exception:
                 raise GradcheckError(msg)
