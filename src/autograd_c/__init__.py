@@ -21,3 +21,6 @@ from .testing import GradcheckError, gradcheck
 from .profiler import profiler
 from .functional import grad, value_and_grad, vjp
 from .function import Function
+from . import nn, optim
+from .serialization import save, load
+from .nn.init import manual_seed

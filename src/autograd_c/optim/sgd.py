@@ -1,0 +1,39 @@
+"""Stochastic gradient descent, PyTorch's algorithm (momentum, dampening,
+weight decay, Nesterov)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """``g = grad + weight_decay*p``; with momentum ``b = momentum*b +
+    (1-dampening)*g`` (``b = g`` on the first step), then ``g = g + momentum*b``
+    (Nesterov) or ``g = b``; finally ``p -= lr*g``."""
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        if momentum < 0.0:
+            raise ValueError(f"SGD: invalid momentum={momentum} (must be >= 0)")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def _update(self, p, g, state, group) -> None:
+        wd, mu = group["weight_decay"], group["momentum"]
+        if wd != 0:
+            g = g + wd * p.data
+        if mu != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = np.array(g, copy=True)
+                state["momentum_buffer"] = buf
+            else:
+                buf *= mu
+                buf += (1 - group["dampening"]) * g
+            g = g + mu * buf if group["nesterov"] else buf
+        p.data -= group["lr"] * g
