@@ -217,8 +217,6 @@ def test_message_names_op_and_shape_of_saved_input(engine, opname, build):
     assert a.grad is None and b.grad is None
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="version_error(node, None, None) in _graph.py does not "
-                   "name the shape of the modified output (reported to the lead)")
 @pytest.mark.parametrize("fn", ["exp", "tanh", "sigmoid"])
 def test_message_names_op_and_shape_of_saved_output(engine, fn):
     a = ag.Tensor(np.zeros((4, 5)), requires_grad=True)
@@ -376,9 +374,6 @@ def sc_update_through_getitem_view(L):
     return y, [w]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="apply() records versions only for inputs that require "
-                   "grad; a modified non-requires-grad saved input gives a silently wrong "
-                   "gradient (reported to the lead)")
 def test_modified_saved_input_without_requires_grad_raises(engine):
     _check_against_torch(sc_nonrg_input_of_mul, expect_raise=True)
 
