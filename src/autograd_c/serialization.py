@@ -100,10 +100,11 @@ def load(path) -> Any:
     """Read back what ``save`` wrote (Tensors come back on the active engine)."""
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if not hasattr(npz, "files"):
-                raise SerializationError(f"load: {path} is a bare .npy array, not a file "
-                                         f"written by autograd_c.save")
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise SerializationError(f"load: {path} is a bare .npy array, not a file "
+                                     f"written by autograd_c.save")
+        with npz:
             if _MANIFEST not in npz.files:
                 raise SerializationError(f"load: {path} is an .npz archive but was not "
                                          f"written by autograd_c.save (no manifest)")
