@@ -10,6 +10,7 @@ import autograd_c as ag
 
 N_THREADS = 4
 N_PASSES = 200
+SHARED_PASSES = 1000
 
 
 @pytest.fixture
@@ -98,8 +99,9 @@ def test_concurrent_backward_into_shared_leaf(engine, fast_switching, request):
     """PyTorch accumulates concurrent backward passes into a shared leaf safely;
     with integer-valued gradients the total is exact whatever the order."""
     if engine.name == "python":
+        # not strict: a race, so an unlucky schedule may lose no update at all
         request.applymarker(pytest.mark.xfail(
-            strict=True, reason="engine_python._commit reads leaf._grad and writes a new "
+            strict=False, reason="engine_python._commit reads leaf._grad and writes a new "
             "Tensor back without a lock: concurrent backward passes lose updates "
             "(reported to the lead; fix: a threading.Lock around the commit)"))
     w = ag.Tensor(np.ones((3, 3)), requires_grad=True)
@@ -109,7 +111,7 @@ def test_concurrent_backward_into_shared_leaf(engine, fast_switching, request):
     def work():
         try:
             barrier.wait()
-            for _ in range(N_PASSES):
+            for _ in range(SHARED_PASSES):
                 (w * 2.0).sum().backward()
         except BaseException as e:  # pragma: no cover
             errors.append(e)
@@ -120,4 +122,4 @@ def test_concurrent_backward_into_shared_leaf(engine, fast_switching, request):
     for t in ts:
         t.join()
     assert not errors
-    np.testing.assert_array_equal(w.grad.data, np.full((3, 3), 2.0 * N_THREADS * N_PASSES))
+    np.testing.assert_array_equal(w.grad.data, np.full((3, 3), 2.0 * N_THREADS * SHARED_PASSES))
