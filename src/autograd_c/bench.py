@@ -778,6 +778,11 @@ def render_workload(w, entry):
                              f"{e['memory_ratio_to_floor']:.2f}" if "memory_ratio_to_floor" in e
                              else ""])
     lines.append(_table(headers, rows))
+    if w in SUBPROCESS:
+        notes.append("time: one cold run in a fresh process (page faults included); peak MB: "
+                     "resident high-water mark above the process's size just before the run"
+                     + ("; mem x floor left blank where the floor keeps < 1 MB alive"
+                        if w == "chain_1m" else ""))
     lines += notes
     return "\n".join(lines) + "\n"
 
