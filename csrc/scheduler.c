@@ -282,7 +282,9 @@ ag_backward(const ag_graph_ops *ops, PyObject *root, PyObject *grad, int retain_
         goto done;
     for (Py_ssize_t k = 0; k < s.n; k++) {
         entry *e = &s.ent[k];
-        if (!e->is_node && e->grad != NULL && ops->commit(e->obj, e->grad) < 0)
+        if (e->is_node || e->grad == NULL)
+            continue;
+        if (ops->commit(e->obj, e->grad, Py_REFCNT(e->grad) == 1) < 0)
             goto done;
     }
     rc = 0;

@@ -19,9 +19,11 @@
  *     or None), or NULL with an exception set;
  *   - `ops->release(node)` drops the node's saved state and edges after it
  *     ran (only when retain_graph is 0);
- *   - `ops->commit(leaf, grad)` adds the summed gradient of a leaf to its
- *     `.grad`; called only after every node ran successfully, in the order
- *     the leaves were discovered; returns -1 with an exception set on error.
+ *   - `ops->commit(leaf, grad, owned)` adds the summed gradient of a leaf to
+ *     its `.grad`; called only after every node ran successfully, in the
+ *     order the leaves were discovered; `owned` is 1 when nothing but the
+ *     scheduler refers to `grad` (the callee may then keep the array itself
+ *     instead of copying it); returns -1 with an exception set on error.
  *
  * ag_backward(ops, root, grad, retain_graph):
  *   1. Discovery: an iterative depth-first walk from `root` counts, for every
@@ -58,7 +60,7 @@ typedef struct ag_graph_ops {
     int (*prepare)(PyObject *node);
     PyObject *(*apply)(PyObject *node, PyObject *grad);
     void (*release)(PyObject *node);
-    int (*commit)(PyObject *leaf, PyObject *grad);
+    int (*commit)(PyObject *leaf, PyObject *grad, int owned);
 } ag_graph_ops;
 
 int ag_backward(const ag_graph_ops *ops, PyObject *root, PyObject *grad,

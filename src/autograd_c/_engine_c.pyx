@@ -39,7 +39,7 @@ cdef extern from "scheduler.h":
         int (*prepare)(PyObject *node) except -1
         PyObject *(*apply)(PyObject *node, PyObject *grad) except NULL
         void (*release)(PyObject *node) noexcept
-        int (*commit)(PyObject *leaf, PyObject *grad) except -1
+        int (*commit)(PyObject *leaf, PyObject *grad, int owned) except -1
     int ag_backward(const ag_graph_ops *ops, PyObject *root, PyObject *grad,
                     int retain_graph) except -1
 
@@ -315,11 +315,17 @@ cdef void _cb_release(PyObject *p) noexcept:
     node.freed = True
 
 
-cdef int _cb_commit(PyObject *leaf, PyObject *g) except -1:
+cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
     cdef TensorBase t = <TensorBase>leaf
+    grad = <object>g
     dtype = t.data.dtype
     if t._grad is None:
-        t._grad = _new_leaf(np.array(<object>g, dtype=dtype, copy=True))
+        # keep an array only the scheduler refers to and that owns its memory
+        # (not a view of anything); copy anything else, so .grad never aliases
+        if owned and type(grad) is np.ndarray and grad.base is None and grad.dtype == dtype:
+            t._grad = _new_leaf(grad)
+        else:
+            t._grad = _new_leaf(np.array(grad, dtype=dtype, copy=True))
     else:
         t._grad = _new_leaf(np.asarray((<TensorBase>t._grad).data + <object>g, dtype=dtype))
     return 0
@@ -347,7 +353,7 @@ def run_backward(Node root, grad, bint retain_graph):
 def backward(tensor, grad, retain_graph=False):
     root, g = backward_entry(tensor, grad, Tensor)
     if root is None:
-        _cb_commit(<PyObject *>tensor, <PyObject *>g)
+        _cb_commit(<PyObject *>tensor, <PyObject *>g, 0)
     else:
         ag_backward(&OPS, <PyObject *>root, <PyObject *>g, bool(retain_graph))
 
