@@ -98,12 +98,6 @@ def test_no_grad_is_per_thread(engine, fast_switching):
 def test_concurrent_backward_into_shared_leaf(engine, fast_switching, request):
     """PyTorch accumulates concurrent backward passes into a shared leaf safely;
     with integer-valued gradients the total is exact whatever the order."""
-    if engine.name == "python":
-        # not strict: a race, so an unlucky schedule may lose no update at all
-        request.applymarker(pytest.mark.xfail(
-            strict=False, reason="engine_python._commit reads leaf._grad and writes a new "
-            "Tensor back without a lock: concurrent backward passes lose updates "
-            "(reported to the lead; fix: a threading.Lock around the commit)"))
     w = ag.Tensor(np.ones((3, 3)), requires_grad=True)
     barrier = threading.Barrier(N_THREADS)
     errors = []

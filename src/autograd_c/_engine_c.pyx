@@ -15,6 +15,7 @@ from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_REFCNT
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
+import threading
 from time import perf_counter
 
 import numpy as np
@@ -315,9 +316,19 @@ cdef void _cb_release(PyObject *p) noexcept:
     node.freed = True
 
 
+# Leaves (parameters) may be shared by backward passes running in several
+# threads (numpy can release the GIL inside an addition): .grad's
+# read-add-write is done under this lock. The scheduler itself has no shared state.
+cdef object _commit_lock = threading.Lock()
+
+
 cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
-    cdef TensorBase t = <TensorBase>leaf
-    grad = <object>g
+    with _commit_lock:
+        _commit_locked(<TensorBase>leaf, <object>g, owned)
+    return 0
+
+
+cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
     dtype = t.data.dtype
     if t._grad is None:
         # keep an array only the scheduler refers to and that owns its memory
@@ -327,7 +338,7 @@ cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
         else:
             t._grad = _new_leaf(np.array(grad, dtype=dtype, copy=True))
     else:
-        t._grad = _new_leaf(np.asarray((<TensorBase>t._grad).data + <object>g, dtype=dtype))
+        t._grad = _new_leaf(np.asarray((<TensorBase>t._grad).data + grad, dtype=dtype))
     return 0
 
 

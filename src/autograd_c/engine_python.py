@@ -17,6 +17,7 @@ the same numbers.
 """
 from __future__ import annotations
 
+import threading
 from time import perf_counter
 
 import numpy as np
@@ -27,6 +28,10 @@ from ._graph import (anomaly_check, backward_entry, node_freed_error, output_ver
 from .grad_mode import state as _gm
 
 name = "python"
+
+# Leaves (parameters) may be shared by backward passes running in several
+# threads: the read-add-write of .grad is done under this lock.
+_commit_lock = threading.Lock()
 
 
 class Tensor(_tensor.Tensor):
@@ -197,15 +202,17 @@ def run_backward(root, grad, retain_graph):
                 prev = leaves[e]
                 leaves[e] = gi if prev is None else prev + gi
     # 3. commit leaf gradients, only now that nothing can fail any more
-    for leaf, g in leaves.items():
-        if g is not None:
-            _commit(leaf, g)
+    with _commit_lock:
+        for leaf, g in leaves.items():
+            if g is not None:
+                _commit(leaf, g)
 
 
 def backward(tensor, grad, retain_graph=False):
     root, g = backward_entry(tensor, grad, Tensor)
     if root is None:
-        _commit(tensor, g)
+        with _commit_lock:
+            _commit(tensor, g)
     else:
         run_backward(root, g, retain_graph)
 
