@@ -33,63 +33,63 @@ def ones(*shape, dtype=float, requires_grad=False) -> Tensor:
     return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
 
 
-def add(a, b): return _apply(_ops.add, (a, b))
-def sub(a, b): return _apply(_ops.sub, (a, b))
-def mul(a, b): return _apply(_ops.mul, (a, b))
-def div(a, b): return _apply(_ops.div, (a, b))
-def pow(a, b): return _apply(_ops.pow_, (a, b))  # noqa: A001
-def neg(x): return _apply(_ops.neg, (x,))
-def matmul(a, b): return _apply(_ops.matmul, (a, b))
-def exp(x): return _apply(_ops.exp, (x,))
-def log(x): return _apply(_ops.log, (x,))
-def sqrt(x): return _apply(_ops.sqrt, (x,))
-def abs(x): return _apply(_ops.abs_, (x,))  # noqa: A001
-def tanh(x): return _apply(_ops.tanh, (x,))
-def sigmoid(x): return _apply(_ops.sigmoid, (x,))
-def relu(x): return _apply(_ops.relu, (x,))
-def maximum(a, b): return _apply(_ops.maximum, (a, b))
-def minimum(a, b): return _apply(_ops.minimum, (a, b))
+def add(a, b) -> Tensor: return _apply(_ops.add, (a, b))
+def sub(a, b) -> Tensor: return _apply(_ops.sub, (a, b))
+def mul(a, b) -> Tensor: return _apply(_ops.mul, (a, b))
+def div(a, b) -> Tensor: return _apply(_ops.div, (a, b))
+def pow(a, b) -> Tensor: return _apply(_ops.pow_, (a, b))  # noqa: A001
+def neg(x) -> Tensor: return _apply(_ops.neg, (x,))
+def matmul(a, b) -> Tensor: return _apply(_ops.matmul, (a, b))
+def exp(x) -> Tensor: return _apply(_ops.exp, (x,))
+def log(x) -> Tensor: return _apply(_ops.log, (x,))
+def sqrt(x) -> Tensor: return _apply(_ops.sqrt, (x,))
+def abs(x) -> Tensor: return _apply(_ops.abs_, (x,))  # noqa: A001
+def tanh(x) -> Tensor: return _apply(_ops.tanh, (x,))
+def sigmoid(x) -> Tensor: return _apply(_ops.sigmoid, (x,))
+def relu(x) -> Tensor: return _apply(_ops.relu, (x,))
+def maximum(a, b) -> Tensor: return _apply(_ops.maximum, (a, b))
+def minimum(a, b) -> Tensor: return _apply(_ops.minimum, (a, b))
 
 
-def clip(x, min=None, max=None):  # noqa: A002
+def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
     return _apply(_ops.clip, (x,), {"lo": min, "hi": max})
 
 
 clamp = clip
 
 
-def where(condition, x, y):
+def where(condition, x, y) -> Tensor:
     return _apply(_ops.where, (condition, x, y))
 
 
-def softmax(x, axis: int = -1): return _apply(_ops.softmax, (x,), {"axis": axis})
-def log_softmax(x, axis: int = -1): return _apply(_ops.log_softmax, (x,), {"axis": axis})
+def softmax(x, axis: int = -1) -> Tensor: return _apply(_ops.softmax, (x,), {"axis": axis})
+def log_softmax(x, axis: int = -1) -> Tensor: return _apply(_ops.log_softmax, (x,), {"axis": axis})
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
     return _apply(_ops.sum_, (x,), {"axis": axis, "keepdims": keepdims})
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, axis=None, keepdims=False) -> Tensor:
     return _apply(_ops.mean, (x,), {"axis": axis, "keepdims": keepdims})
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
+def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
     return _apply(_ops.max_, (x,), {"axis": axis, "keepdims": keepdims})
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
+def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
     return _apply(_ops.min_, (x,), {"axis": axis, "keepdims": keepdims})
 
 
-def reshape(x, shape): return _apply(_ops.reshape, (x,), {"shape": tuple(shape)})
+def reshape(x, shape) -> Tensor: return _apply(_ops.reshape, (x,), {"shape": tuple(shape)})
 
 
-def transpose(x, axes=None):
+def transpose(x, axes=None) -> Tensor:
     return _apply(_ops.transpose, (x,), {"axes": axes})
 
 
-def broadcast_to(x, shape): return _apply(_ops.broadcast_to, (x,), {"shape": tuple(shape)})
+def broadcast_to(x, shape) -> Tensor: return _apply(_ops.broadcast_to, (x,), {"shape": tuple(shape)})
 
 
 def concatenate(tensors: Sequence, axis: int = 0) -> Tensor:
