@@ -378,9 +378,6 @@ def test_modified_saved_input_without_requires_grad_raises(engine):
     _check_against_torch(sc_nonrg_input_of_mul, expect_raise=True)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="views (transpose/reshape/getitem/detach) do not share "
-                   "the base tensor's version counter; modifying the base gives a silently "
-                   "wrong gradient (reported to the lead)")
 @pytest.mark.parametrize("scenario", [sc_weight_update_through_transpose_view,
                                       sc_update_through_getitem_view],
                          ids=["transpose", "getitem"])

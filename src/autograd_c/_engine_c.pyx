@@ -117,6 +117,7 @@ cdef class TensorBase:
     cdef public Node _node
     cdef public object _grad
     cdef public Py_ssize_t _version
+    cdef public object _base
     cdef object __weakref__
 
     def __add__(self, other):
@@ -213,7 +214,9 @@ cdef object _apply(object op, tuple args, object kw):
             if i in op.saves:
                 if saved is None:
                     saved = []
-                saved.append((t, t._version))
+                # a view's version lives on the tensor whose memory it shares
+                owner = t if t._base is None else t._base
+                saved.append((owner, (<TensorBase>owner)._version))
             if t._rg:
                 if edges is None:
                     edges = PyTuple_New(n)

@@ -88,6 +88,7 @@ class Tensor:
         self._node = None
         self._grad = None
         self._version = 0
+        self._base = None
 
     # -- attributes --------------------------------------------------------
     @property
@@ -151,8 +152,17 @@ class Tensor:
 
     @property
     def version(self) -> int:
-        """How many in-place modifications this tensor has seen."""
-        return self._version
+        """How many in-place modifications this tensor's memory has seen (views
+        share the count of the tensor they view)."""
+        return self._version if self._base is None else self._base._version
+
+    def _as_view_of(self, src: "Tensor") -> "Tensor":
+        """Mark ``self`` as sharing ``src``'s memory when its array is a view of
+        ``src``'s: both then share one version count, so an in-place change
+        through either is seen by every op that saved the other."""
+        if self.data.base is not None and np.may_share_memory(self.data, src.data):
+            self._base = src if src._base is None else src._base
+        return self
 
     # -- conversion ----------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -191,6 +201,7 @@ class Tensor:
         t._node = None
         t._grad = None
         t._version = 0
+        t._base = self if self._base is None else self._base
         return t
 
     def clone(self) -> "Tensor":
@@ -315,11 +326,16 @@ class Tensor:
         return self
 
     def mark_modified(self) -> None:
-        """Record that ``self.data`` was changed in place (bumps the version)."""
+        """Record that ``self.data`` was changed in place (bumps the version
+        shared by this tensor and every view of the same memory)."""
         self._version += 1
-        node = self._node
-        if node is not None and node.op.saves_output:
-            node.output_modified(self)
+        base = self._base
+        if base is not None:
+            base._version += 1
+        for t in (self, base):
+            node = t._node if t is not None else None
+            if node is not None and node.op.saves_output:
+                node.output_modified(t)
 
     def __iadd__(self, other):
         return self._inplace(_ops.add, np.add, other)
@@ -373,23 +389,23 @@ class Tensor:
     def reshape(self, *shape) -> "Tensor":
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return self._engine.apply(_ops.reshape, (self,), {"shape": shape})
+        return self._engine.apply(_ops.reshape, (self,), {"shape": shape})._as_view_of(self)
 
     view = reshape
 
     def transpose(self, *axes) -> "Tensor":
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return self._engine.apply(_ops.transpose, (self,), {"axes": axes or None})
+        return self._engine.apply(_ops.transpose, (self,), {"axes": axes or None})._as_view_of(self)
 
     @property
     def T(self) -> "Tensor":
-        return self._engine.apply(_ops.transpose, (self,), {"axes": None})
+        return self._engine.apply(_ops.transpose, (self,), {"axes": None})._as_view_of(self)
 
     def broadcast_to(self, *shape) -> "Tensor":
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return self._engine.apply(_ops.broadcast_to, (self,), {"shape": shape})
+        return self._engine.apply(_ops.broadcast_to, (self,), {"shape": shape})._as_view_of(self)
 
     def expand(self, *shape) -> "Tensor":
         """Broadcast to ``shape`` (PyTorch style: -1 keeps a dimension)."""
@@ -401,7 +417,8 @@ class Tensor:
         return self.broadcast_to(shape)
 
     def __getitem__(self, index) -> "Tensor":
-        return self._engine.apply(_ops.getitem, (self,), {"index": _index_data(index)})
+        return self._engine.apply(_ops.getitem, (self,),
+                                  {"index": _index_data(index)})._as_view_of(self)
 
     def flatten(self) -> "Tensor":
         return self.reshape(-1)

@@ -37,7 +37,7 @@ _commit_lock = threading.Lock()
 class Tensor(_tensor.Tensor):
     """Tensor of the pure-Python engine."""
 
-    __slots__ = ("data", "_rg", "_node", "_grad", "_version", "__weakref__")
+    __slots__ = ("data", "_rg", "_node", "_grad", "_version", "_base", "__weakref__")
 
 
 Tensor._engine = None  # filled below, once the module object exists
@@ -75,7 +75,9 @@ def apply(op, args, kw):
         if isinstance(a, Tensor):
             arrays.append(a.data)
             if i in op.saves:
-                saved.append((a, a._version))
+                # a view's version lives on the tensor whose memory it shares
+                owner = a if a._base is None else a._base
+                saved.append((owner, owner._version))
             if a._rg:
                 record = True
                 edges.append(a if a._node is None else a._node)
@@ -101,6 +103,7 @@ def apply(op, args, kw):
     t.data = out
     t._grad = None
     t._version = 0
+    t._base = None
     if record and _gm.grad_enabled:
         node = Node()
         node.op = op

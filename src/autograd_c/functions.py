@@ -82,14 +82,15 @@ def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
     return _apply(_ops.min_, (x,), {"axis": axis, "keepdims": keepdims})
 
 
-def reshape(x, shape) -> Tensor: return _apply(_ops.reshape, (x,), {"shape": tuple(shape)})
+# shape ops go through the Tensor methods, which also link views to their base
+def reshape(x, shape) -> Tensor: return as_tensor(x).reshape(tuple(shape))
 
 
 def transpose(x, axes=None) -> Tensor:
-    return _apply(_ops.transpose, (x,), {"axes": axes})
+    return as_tensor(x).transpose(*(axes or ()))
 
 
-def broadcast_to(x, shape) -> Tensor: return _apply(_ops.broadcast_to, (x,), {"shape": tuple(shape)})
+def broadcast_to(x, shape) -> Tensor: return as_tensor(x).broadcast_to(tuple(shape))
 
 
 def concatenate(tensors: Sequence, axis: int = 0) -> Tensor:
