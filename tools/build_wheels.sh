@@ -14,8 +14,8 @@
 #   4. the pure-Python wheel: AUTOGRAD_C_PUREPYTHON=1, built from the unpacked sdist;
 #      checks it is tagged py3-none-any and holds no compiled file;
 #   5. for each wheel, a fresh venv with the wheel + pytest + hypothesis (no torch: the
-#      PyTorch cross-checks skip), the tests/ folder copied to a temp dir (the clone's
-#      src/ is not importable), a check that autograd_c.__file__ is inside the venv and
+#      PyTorch cross-checks skip), the tests/ and examples/ folders copied to a temp dir
+#      (the clone's src/ is not importable), a check that autograd_c.__file__ is inside the venv and
 #      the engine is the expected one ("c" / "python", the pure one importing without
 #      any warning), then pytest;
 #   6. `pip install <sdist>` in a third fresh venv (compiles the engine from the sdist in
@@ -59,7 +59,7 @@ import sys, tarfile
 names = [n.split("/", 1)[1] for n in tarfile.open(sys.argv[1]).getnames() if "/" in n]
 need = ["src/autograd_c/_engine_c.pyx", "csrc/scheduler.c", "csrc/scheduler.h",
         "src/autograd_c/ops.py", "src/autograd_c/py.typed", "setup.py", "pyproject.toml",
-        "MANIFEST.in", "README.md", "tests/conftest.py"]
+        "MANIFEST.in", "README.md", "tests/conftest.py", "examples/seed000_layers.py"]
 missing = [n for n in need if n not in names]
 generated = [n for n in names if n.endswith((".so", ".pyd", ".o", ".html")) or n in
              ("src/autograd_c/_engine_c.c", "src/autograd_c/_ops_c.c") or n.startswith("build/")]
@@ -129,6 +129,8 @@ run_suite() {
     local name=$1 venv="$WORK/venv-$1" dir="$WORK/run-$1"
     mkdir -p "$dir"
     cp -r "$WORK/clone/tests" "$dir/tests"
+    # tests/test_examples.py runs the scripts in ../examples (scripts only, not the package)
+    [ -d "$WORK/clone/examples" ] && cp -r "$WORK/clone/examples" "$dir/examples"
     local rc=0
     (cd "$dir" && "$venv/bin/python" -m pytest -q -ra -p no:cacheprovider tests \
         ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} > "$WORK/pytest-$name.log" 2>&1) || rc=$?
