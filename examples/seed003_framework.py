@@ -28,7 +28,12 @@ Loop 1 (two bare matrices, SGD alpha=0.1) does not: the seed printed
 right). The seed's numbers are reproduced exactly when the first matrix moves
 by 2x and the second by 1.5x the true gradient step: that notebook cell ran
 an earlier version of its Tensor class (cell In [48]/[50] executed before the
-class in In [79]) whose backward over-counted. We print both: the true
+class in In [79]) whose backward over-counted. The factors follow from that
+class's bugs: its children check returned after looking at the first child
+only, so ``pred`` (consumed by two ``sub`` nodes, each sending g/2) ran its
+backward twice, with g/2 and then with g: w1 got 1.5 g. And ``mm`` passed its
+input gradient on without saying where it came from, so ``data.mm(w0)`` also
+ran twice, with g/2 and then with its accumulated g/2 + g: w0 got 2 g. We print both: the true
 trajectory, and the seed's, obtained with autograd_c's true gradients and
 per-parameter learning rates 0.2 / 0.15 (two SGD parameter groups).
 Run: python examples/seed003_framework.py   (AUTOGRAD_C_ENGINE=python|c)
