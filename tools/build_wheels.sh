@@ -46,7 +46,10 @@ git clone -q --no-hardlinks "$ROOT" "$WORK/clone"
 (cd "$WORK/clone" && git log --oneline -1)
 
 step "python -m build (sdist, then the compiled wheel from the sdist)"
-(cd "$WORK/clone" && "$PY" -m build --outdir "$WORK/dist" > "$WORK/build.log" 2>&1) \
+# -g0 after Python's own CFLAGS (which carry -g): no debug info in the released
+# extension modules (about 1.5 MB -> 0.3 MB of wheel)
+(cd "$WORK/clone" && CFLAGS="${CFLAGS:-} -g0" "$PY" -m build --outdir "$WORK/dist" \
+    > "$WORK/build.log" 2>&1) \
     || { tail -40 "$WORK/build.log"; die "python -m build"; }
 SDIST=$(ls "$WORK"/dist/*.tar.gz)
 WHEEL=$(ls "$WORK"/dist/*.whl)
