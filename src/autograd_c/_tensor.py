@@ -173,13 +173,13 @@ class Tensor:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
-    def item(self):
+    def item(self) -> Any:
         if self.data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a "
                              f"Python scalar, got shape {self.shape}")
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self.data.tolist()
 
     def __float__(self):
@@ -232,46 +232,46 @@ class Tensor:
     def _op(self, op, *args, **kw):
         return self._engine.apply(op, args, kw)
 
-    def __add__(self, other):
+    def __add__(self, other) -> "Tensor":
         return self._engine.apply(_ops.add, (self, other), None)
 
-    def __radd__(self, other):
+    def __radd__(self, other) -> "Tensor":
         return self._engine.apply(_ops.add, (other, self), None)
 
-    def __sub__(self, other):
+    def __sub__(self, other) -> "Tensor":
         return self._engine.apply(_ops.sub, (self, other), None)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other) -> "Tensor":
         return self._engine.apply(_ops.sub, (other, self), None)
 
-    def __mul__(self, other):
+    def __mul__(self, other) -> "Tensor":
         return self._engine.apply(_ops.mul, (self, other), None)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other) -> "Tensor":
         return self._engine.apply(_ops.mul, (other, self), None)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other) -> "Tensor":
         return self._engine.apply(_ops.div, (self, other), None)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other) -> "Tensor":
         return self._engine.apply(_ops.div, (other, self), None)
 
-    def __pow__(self, other):
+    def __pow__(self, other) -> "Tensor":
         return self._engine.apply(_ops.pow_, (self, other), None)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other) -> "Tensor":
         return self._engine.apply(_ops.pow_, (other, self), None)
 
-    def __neg__(self):
+    def __neg__(self) -> "Tensor":
         return self._engine.apply(_ops.neg, (self,), None)
 
-    def __pos__(self):
+    def __pos__(self) -> "Tensor":
         return self
 
-    def __matmul__(self, other):
+    def __matmul__(self, other) -> "Tensor":
         return self._engine.apply(_ops.matmul, (self, other), None)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other) -> "Tensor":
         return self._engine.apply(_ops.matmul, (other, self), None)
 
     def mm(self, other) -> "Tensor":
@@ -279,34 +279,34 @@ class Tensor:
 
     matmul = mm
 
-    def __abs__(self):
+    def __abs__(self) -> "Tensor":
         return self._engine.apply(_ops.abs_, (self,), None)
 
     # comparisons: plain boolean tensors, never part of the graph
-    def _compare(self, other, ufunc):
+    def _compare(self, other, ufunc) -> "Tensor":
         other = other.data if isinstance(other, Tensor) else other
         return type(self)(ufunc(self.data, other), dtype=bool)
 
-    def __lt__(self, other):
+    def __lt__(self, other) -> "Tensor":
         return self._compare(other, np.less)
 
-    def __le__(self, other):
+    def __le__(self, other) -> "Tensor":
         return self._compare(other, np.less_equal)
 
-    def __gt__(self, other):
+    def __gt__(self, other) -> "Tensor":
         return self._compare(other, np.greater)
 
-    def __ge__(self, other):
+    def __ge__(self, other) -> "Tensor":
         return self._compare(other, np.greater_equal)
 
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other) -> "Tensor":  # type: ignore[override]
         return self._compare(other, np.equal)
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other) -> "Tensor":  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
     # -- in-place ops ----------------------------------------------------------
-    def _inplace(self, op, ufunc, other):
+    def _inplace(self, op, ufunc, other) -> "Tensor":
         if self._rg and _gm.grad_enabled:
             if self._node is None:
                 raise RuntimeError(
@@ -337,16 +337,16 @@ class Tensor:
             if node is not None and node.op.saves_output:
                 node.output_modified(t)
 
-    def __iadd__(self, other):
+    def __iadd__(self, other) -> "Tensor":
         return self._inplace(_ops.add, np.add, other)
 
-    def __isub__(self, other):
+    def __isub__(self, other) -> "Tensor":
         return self._inplace(_ops.sub, np.subtract, other)
 
-    def __imul__(self, other):
+    def __imul__(self, other) -> "Tensor":
         return self._inplace(_ops.mul, np.multiply, other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other) -> "Tensor":
         return self._inplace(_ops.div, np.true_divide, other)
 
     def zero_(self) -> "Tensor":

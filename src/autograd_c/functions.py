@@ -21,16 +21,18 @@ def as_tensor(data, dtype=None) -> Tensor:
     return data if isinstance(data, Tensor) and dtype is None else Tensor(data, dtype=dtype)
 
 
+def _dims(shape) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
 def zeros(*shape, dtype=float, requires_grad=False) -> Tensor:
     import numpy as np
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.zeros(_dims(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*shape, dtype=float, requires_grad=False) -> Tensor:
     import numpy as np
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.ones(_dims(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def add(a, b) -> Tensor: return _apply(_ops.add, (a, b))
