@@ -64,8 +64,8 @@ cdef class Node:
     cdef readonly object op
     cdef object ctx
     cdef tuple edges
-    cdef tuple needs
-    cdef tuple saved
+    cdef tuple needs      # shared, prebuilt tuples (see _needs_tuple)
+    cdef tuple saved      # flat: (tensor, version, tensor, version, ...)
     cdef object out_mod
     cdef bint freed
     cdef readonly object trace
@@ -197,11 +197,27 @@ def apply(object op, tuple args, kw):
     return _apply(op if twin is None else twin, args, kw)
 
 
+# needs_input_grad tuples are immutable and few: one shared tuple per
+# (arity, mask) for arities up to _NEEDS_MAX, built once.
+cdef Py_ssize_t _NEEDS_MAX = 4
+cdef list _NEEDS = [[tuple(bool(m >> i & 1) for i in range(k)) for m in range(1 << k)]
+                    for k in range(_NEEDS_MAX + 1)]
+
+
+cdef inline tuple _needs_tuple(Py_ssize_t n, unsigned long mask):
+    if n <= _NEEDS_MAX:
+        return <tuple>(<list>_NEEDS[n])[mask]
+    # inputs past the 64th are reported as needing a gradient: their rule
+    # may compute one that is then dropped (an edge of None), never a wrong one
+    return tuple(bool(mask >> i & 1) if i < 64 else True for i in range(n))
+
+
 cdef object _apply(object op, tuple args, object kw):
     cdef Py_ssize_t n = PyTuple_GET_SIZE(args), i
     cdef tuple arrays = PyTuple_New(n)
     cdef tuple edges = None
     cdef tuple needs = None
+    cdef unsigned long mask = 0
     cdef list saved = None
     cdef TensorBase t
     cdef object a, x, e
@@ -216,19 +232,18 @@ cdef object _apply(object op, tuple args, object kw):
                     saved = []
                 # a view's version lives on the tensor whose memory it shares
                 owner = t if t._base is None else t._base
-                saved.append((owner, (<TensorBase>owner)._version))
+                saved.append(owner)
+                saved.append((<TensorBase>owner)._version)
             if t._rg:
                 if edges is None:
                     edges = PyTuple_New(n)
-                    needs = PyTuple_New(n)
                     for j in range(n):
                         Py_INCREF(None)
                         PyTuple_SET_ITEM(edges, j, None)
-                        Py_INCREF(False)
-                        PyTuple_SET_ITEM(needs, j, False)
                 e = t if t._node is None else t._node
                 _tuple_replace(edges, i, e)
-                _tuple_replace(needs, i, True)
+                if i < 64:
+                    mask |= 1UL << i
         elif isinstance(a, _BaseTensor):
             raise TypeError(f"{op.name}: cannot mix a tensor of the "
                             f"{type(a)._engine.name!r} engine with the 'c' engine")
@@ -258,7 +273,7 @@ cdef object _apply(object op, tuple args, object kw):
         node.op = op
         node.ctx = ctx
         node.edges = edges
-        node.needs = needs
+        node.needs = _needs_tuple(n, mask)
         node.saved = tuple(saved) if saved is not None else _EMPTY
         if hooks and _gm.anomaly:
             node.trace = traceback_here()
@@ -287,9 +302,12 @@ cdef int _cb_prepare(PyObject *p) except -1:
     cdef Node node = <Node>p
     if node.freed:
         raise node_freed_error(node)
-    for tensor, version in node.saved:
-        if (<TensorBase>tensor)._version != version:
-            raise version_error(node, tensor, version)
+    cdef tuple saved = node.saved
+    cdef Py_ssize_t k
+    for k in range(0, PyTuple_GET_SIZE(saved), 2):
+        tensor = saved[k]
+        if (<TensorBase>tensor)._version != saved[k + 1]:
+            raise version_error(node, tensor, saved[k + 1])
     if node.out_mod is not None:
         raise output_version_error(node, node.out_mod)
     return 0
