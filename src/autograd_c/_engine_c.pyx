@@ -355,17 +355,12 @@ cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
         # keep an array only the scheduler refers to and that owns its memory
         # (not a view of anything); copy anything else, so .grad never aliases
         if owned and type(grad) is np.ndarray and grad.base is None and grad.dtype == dtype:
-            t._grad = _new_leaf(grad)
+            t._grad = _new_tensor(grad)
         else:
-            t._grad = _new_leaf(np.array(grad, dtype=dtype, copy=True))
+            t._grad = _new_tensor(np.array(grad, dtype=dtype, copy=True))
     else:
-        t._grad = _new_leaf(np.asarray((<TensorBase>t._grad).data + grad, dtype=dtype))
+        t._grad = _new_tensor(np.asarray((<TensorBase>t._grad).data + grad, dtype=dtype))
     return 0
-
-
-cdef TensorBase _new_leaf(object data):
-    cdef TensorBase t = _new_tensor(data)
-    return t
 
 
 cdef ag_graph_ops OPS
@@ -375,11 +370,6 @@ OPS.prepare = _cb_prepare
 OPS.apply = _cb_apply
 OPS.release = _cb_release
 OPS.commit = _cb_commit
-
-
-def run_backward(Node root, grad, bint retain_graph):
-    """Backpropagate ``grad`` from ``root`` with the C scheduler."""
-    ag_backward(&OPS, <PyObject *>root, <PyObject *>grad, retain_graph)
 
 
 def backward(tensor, grad, retain_graph=False):

@@ -9,7 +9,6 @@ the engine's ``apply``; the engine supplies storage (``data``, ``_rg``,
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, Optional, Tuple, Union
 
 import numpy as np
@@ -229,9 +228,6 @@ class Tensor:
         self._engine.backward(self, grad, retain_graph)
 
     # -- arithmetic ------------------------------------------------------------
-    def _op(self, op, *args, **kw):
-        return self._engine.apply(op, args, kw)
-
     def __add__(self, other) -> "Tensor":
         return self._engine.apply(_ops.add, (self, other), None)
 
@@ -467,6 +463,3 @@ def _index_data(index):
         return np.asarray(index)
     return index
 
-
-def is_scalar(x) -> bool:
-    return isinstance(x, numbers.Number)
