@@ -453,6 +453,24 @@ class Tensor:
         return self._engine.apply(_ops.log_softmax, (self,), {"axis": axis})
 
 
+def single_output(out, who: str):
+    """A user function's result: a Tensor, or a constant numeric ndarray (it does
+    not depend on the inputs). A tuple/list/dict or a non-numeric value raises a
+    TypeError that starts with ``who``."""
+    if isinstance(out, Tensor):
+        return out
+    if isinstance(out, (tuple, list, dict)):
+        raise TypeError(f"{who} returned a {type(out).__name__}; only a single Tensor "
+                        f"output is supported")
+    try:
+        arr = np.asarray(out)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "fiub":
+        raise TypeError(f"{who} must return a Tensor, got {type(out).__name__}")
+    return arr
+
+
 def _index_data(index):
     """Replace Tensors inside an index by their arrays; validate them."""
     if isinstance(index, Tensor):

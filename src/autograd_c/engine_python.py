@@ -20,8 +20,6 @@ from __future__ import annotations
 import threading
 from time import perf_counter
 
-import numpy as np
-
 from . import _tensor
 from ._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error, traceback_here,
                      version_error, wrap_forward_error)

@@ -205,24 +205,15 @@ class Function:
         ctx = FunctionCtx(cls, engine, needs)
         with no_grad():
             result = cls.forward(ctx, *args)
+        result = _tensor.single_output(result, f"Function {name}.forward")
         if isinstance(result, base):
             if type(result)._engine is not engine:
                 raise TypeError(f"Function {name}.forward returned a tensor of the "
                                 f"{type(result)._engine.name!r} engine; its inputs are on "
                                 f"the {engine.name!r} engine")
             out_data = result.data
-        elif isinstance(result, (tuple, list)):
-            raise TypeError(f"Function {name}.forward returned a {type(result).__name__}; "
-                            f"only a single Tensor output is supported")
         else:
-            try:
-                out_data = np.asarray(result)
-            except (TypeError, ValueError):
-                out_data = None
-            if out_data is None or out_data.dtype.kind not in "fiub":
-                raise TypeError(f"Function {name}.forward must return a Tensor, "
-                                f"got {type(result).__name__}")
-            result = None
+            out_data, result = result, None
         ctx._freeze(result)
         ctx._input_shapes = tuple(tuple(a.shape) if isinstance(a, base) else None for a in args)
         ctx._input_dtypes = tuple(a.dtype if isinstance(a, base) else None for a in args)

@@ -195,19 +195,7 @@ def _call(f, args, kwargs, positions, fname):
 
 def _output(out, fname):
     """The function's result as a Tensor, or as a constant array."""
-    if isinstance(out, _tensor.Tensor):
-        return out
-    if isinstance(out, (tuple, list, dict)):
-        raise TypeError(f"{fname}(): the function must return a single Tensor, "
-                        f"got a {type(out).__name__}")
-    try:
-        arr = np.asarray(out)
-    except (TypeError, ValueError):
-        arr = None
-    if arr is None or arr.dtype.kind not in "fiub":
-        raise TypeError(f"{fname}(): the function must return a Tensor, "
-                        f"got {type(out).__name__}")
-    return arr   # a constant: it does not depend on the inputs
+    return _tensor.single_output(out, f"{fname}(): the function")
 
 
 def _scalar_output(out, fname):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from . import ops as _ops
-from ._tensor import Tensor, engine_for, to_array
+from ._tensor import Tensor, engine_for
 
 
 def _apply(op, args, kw=None):

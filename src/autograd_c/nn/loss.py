@@ -37,15 +37,18 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
+def _same_shape(x, target, who):
+    tshape = tuple(target.shape if isinstance(target, Tensor) else np.shape(target))
+    if tshape != x.shape:
+        raise ValueError(f"{who}: input shape {x.shape} and target shape {tshape} differ")
+
+
 class MSELoss(_Loss):
     """Squared error ``(input - target)**2``, reduced by ``reduction``."""
 
     def forward(self, input, target):
         input = _tensor(input)
-        tshape = target.shape if isinstance(target, Tensor) else np.shape(target)
-        if tuple(tshape) != input.shape:
-            raise ValueError(f"MSELoss: input shape {input.shape} and target shape "
-                             f"{tuple(tshape)} differ")
+        _same_shape(input, target, "MSELoss")
         d = input - target
         return _reduce(d * d, self.reduction)
 
@@ -100,9 +103,6 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input, target):
         x = _tensor(input)
-        tshape = target.shape if isinstance(target, Tensor) else np.shape(target)
-        if tuple(tshape) != x.shape:
-            raise ValueError(f"BCEWithLogitsLoss: input shape {x.shape} and target shape "
-                             f"{tuple(tshape)} differ")
+        _same_shape(x, target, "BCEWithLogitsLoss")
         loss = F.relu(x) - x * target + F.log(F.exp(-F.abs(x)) + 1.0)
         return _reduce(loss, self.reduction)
