@@ -25,12 +25,20 @@ def extensions():
 
     directives = {"language_level": 3, "boundscheck": DEBUG, "wraparound": DEBUG,
                   "cdivision": True, "embedsignature": True}
+    import numpy
+
+    opt = ["-O0", "-g"] if DEBUG else (["-O2"] if os.name != "nt" else [])
+    npy = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+    # numpy's float64 ufunc loops called from C (see the module's docstring)
+    ufuncs = Extension("autograd_c._ufuncs", sources=["src/autograd_c/_ufuncs.pyx"],
+                       include_dirs=[numpy.get_include()], define_macros=npy,
+                       extra_compile_args=opt)
     ext = Extension(
         "autograd_c._engine_c",
         sources=["src/autograd_c/_engine_c.pyx", "csrc/scheduler.c"],
         include_dirs=["csrc"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O0", "-g"] if DEBUG else (["-O2"] if os.name != "nt" else []),
+        define_macros=npy,
+        extra_compile_args=opt,
     )
     # Compiled twin of ops.py: Python semantics kept (no C division, bounds
     # checks and negative indices as in Python).
@@ -42,7 +50,7 @@ def extensions():
         shutil.copyfileobj(src, dst)
     ops_ext = Extension("autograd_c._ops_c", sources=[twin],
                         extra_compile_args=["-O0", "-g"] if DEBUG else [])
-    return (cythonize([ext], compiler_directives=directives)
+    return (cythonize([ufuncs, ext], compiler_directives=directives, include_path=["src"])
             + cythonize([ops_ext], compiler_directives={"language_level": 3, "binding": True},
                         build_dir=os.path.join("build", "cython")))
 

@@ -137,7 +137,7 @@ sched_free(sched *s)
 
 /* Add gradient g (borrowed) into entry e's buffer. */
 static int
-accumulate(entry *e, PyObject *g)
+accumulate(const ag_graph_ops *ops, entry *e, PyObject *g)
 {
     if (e->grad == NULL) {
         Py_INCREF(g);
@@ -147,8 +147,7 @@ accumulate(entry *e, PyObject *g)
     }
     /* In place only into a buffer we created ourselves: a gradient handed to
      * us by an op may alias an array someone else still uses. */
-    PyObject *sum = e->owned ? PyNumber_InPlaceAdd(e->grad, g)
-                             : PyNumber_Add(e->grad, g);
+    PyObject *sum = ops->add(e->grad, g, e->owned);
     if (sum == NULL)
         return -1;
     Py_DECREF(e->grad);
@@ -241,7 +240,7 @@ execute(sched *s, const ag_graph_ops *ops, int retain_graph)
                 return -1;
             }
             PyObject *gi = grads != NULL ? PyTuple_GET_ITEM(grads, i) : Py_None;
-            if (gi != Py_None && accumulate(&s->ent[j], gi) < 0) {
+            if (gi != Py_None && accumulate(ops, &s->ent[j], gi) < 0) {
                 Py_DECREF(edges);
                 Py_XDECREF(grads);
                 return -1;

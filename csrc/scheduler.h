@@ -19,6 +19,10 @@
  *     or None), or NULL with an exception set;
  *   - `ops->release(node)` drops the node's saved state and edges after it
  *     ran (only when retain_graph is 0);
+ *   - `ops->add(acc, g, inplace)` returns a NEW reference to `acc + g`, or
+ *     NULL with an exception set; when `inplace` is 1, `acc` is a buffer the
+ *     scheduler created and nothing else refers to, so it may be written to
+ *     and returned;
  *   - `ops->commit(leaf, grad, owned)` adds the summed gradient of a leaf to
  *     its `.grad`; called only after every node ran successfully, in the
  *     order the leaves were discovered; `owned` is 1 when nothing but the
@@ -60,6 +64,7 @@ typedef struct ag_graph_ops {
     int (*prepare)(PyObject *node);
     PyObject *(*apply)(PyObject *node, PyObject *grad);
     void (*release)(PyObject *node);
+    PyObject *(*add)(PyObject *acc, PyObject *g, int inplace);
     int (*commit)(PyObject *leaf, PyObject *grad, int owned);
 } ag_graph_ops;
 

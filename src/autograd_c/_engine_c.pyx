@@ -13,7 +13,10 @@ reference); the op math comes from ``ops.py`` in both. What lives here:
 cimport cython
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_REFCNT
+from cpython.number cimport PyNumber_Add, PyNumber_InPlaceAdd
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
+
+from autograd_c._ufuncs cimport fast_add
 
 import threading
 from time import perf_counter
@@ -40,6 +43,7 @@ cdef extern from "scheduler.h":
         int (*prepare)(PyObject *node) except -1
         PyObject *(*apply)(PyObject *node, PyObject *grad) except NULL
         void (*release)(PyObject *node) noexcept
+        PyObject *(*add)(PyObject *acc, PyObject *g, int inplace) except NULL
         int (*commit)(PyObject *leaf, PyObject *grad, int owned) except -1
     int ag_backward(const ag_graph_ops *ops, PyObject *root, PyObject *grad,
                     int retain_graph) except -1
@@ -337,6 +341,14 @@ cdef void _cb_release(PyObject *p) noexcept:
     node.freed = True
 
 
+cdef PyObject *_cb_add(PyObject *acc, PyObject *g, int inplace) except NULL:
+    r = fast_add(<object>acc, <object>g)
+    if r is NotImplemented:
+        r = PyNumber_InPlaceAdd(<object>acc, <object>g) if inplace else PyNumber_Add(<object>acc, <object>g)
+    Py_INCREF(r)                # the scheduler receives a new reference
+    return <PyObject *>r
+
+
 # Leaves (parameters) may be shared by backward passes running in several
 # threads (numpy can release the GIL inside an addition): .grad's
 # read-add-write is done under this lock. The scheduler itself has no shared state.
@@ -359,7 +371,11 @@ cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
         else:
             t._grad = _new_tensor(np.array(grad, dtype=dtype, copy=True))
     else:
-        t._grad = _new_tensor(np.asarray((<TensorBase>t._grad).data + grad, dtype=dtype))
+        old = (<TensorBase>t._grad).data
+        new = fast_add(old, grad)
+        if new is NotImplemented:
+            new = np.asarray(old + grad, dtype=dtype)
+        t._grad = _new_tensor(new)
     return 0
 
 
@@ -369,6 +385,7 @@ OPS.edges = _cb_edges
 OPS.prepare = _cb_prepare
 OPS.apply = _cb_apply
 OPS.release = _cb_release
+OPS.add = _cb_add
 OPS.commit = _cb_commit
 
 

@@ -17,6 +17,25 @@ from __future__ import annotations
 
 import numpy as np
 
+# Elementwise math. Here: numpy's ufuncs. In the compiled twin ``_ops_c``
+# (this file compiled by Cython, where ``cython.compiled`` is True) the same
+# names come from ``_ufuncs``, which runs numpy's own float64 loops from C on
+# small arrays and gives the same results bit for bit.
+try:
+    import cython
+    _COMPILED = cython.compiled
+except ImportError:          # Cython is a build dependency only
+    _COMPILED = False
+if _COMPILED:
+    from autograd_c._ufuncs import (add as _add, exp as _exp, log as _log, maximum as _maximum,
+                                    minimum as _minimum, multiply as _mul, negative as _neg,
+                                    sqrt as _sqrt, subtract as _sub, tanh as _tanh,
+                                    true_divide as _div)
+else:
+    from numpy import (add as _add, exp as _exp, log as _log, maximum as _maximum,
+                       minimum as _minimum, multiply as _mul, negative as _neg, sqrt as _sqrt,
+                       subtract as _sub, tanh as _tanh, true_divide as _div)
+
 __all__ = ["Op", "unbroadcast"]
 
 
@@ -128,7 +147,7 @@ def _expand_reduced(g, in_shape, axes, keepdims):
 @_op("add")
 class add:
     def forward(a, b):
-        return np.add(a, b), (a, b)
+        return _add(a, b), (a, b)
 
     def backward(ctx, g, needs):
         a, b = ctx
@@ -139,35 +158,35 @@ class add:
 @_op("sub")
 class sub:
     def forward(a, b):
-        return np.subtract(a, b), (a, b)
+        return _sub(a, b), (a, b)
 
     def backward(ctx, g, needs):
         a, b = ctx
         return (_cast(g, a) if needs[0] else None,
-                _cast(-g, b) if needs[1] else None)
+                _cast(_neg(g), b) if needs[1] else None)
 
 
 @_op("mul", saves=(0, 1))
 class mul:
     def forward(a, b):
-        return np.multiply(a, b), (a, b)
+        return _mul(a, b), (a, b)
 
     def backward(ctx, g, needs):
         a, b = ctx
-        return (_cast(g * b, a) if needs[0] else None,
-                _cast(g * a, b) if needs[1] else None)
+        return (_cast(_mul(g, b), a) if needs[0] else None,
+                _cast(_mul(g, a), b) if needs[1] else None)
 
 
 @_op("div", saves=(0, 1))
 class div:
     def forward(a, b):
-        return np.true_divide(a, b), (a, b)
+        return _div(a, b), (a, b)
 
     def backward(ctx, g, needs):
         a, b = ctx
-        ga = g / b
+        ga = _div(g, b)
         return (_cast(ga, a) if needs[0] else None,
-                _cast(-ga * a / b, b) if needs[1] else None)
+                _cast(_div(_mul(_neg(ga), a), b), b) if needs[1] else None)
 
 
 @_op("pow", saves=(0, 1), saves_output=True)
@@ -191,7 +210,7 @@ class pow_:
 @_op("maximum", saves=(0, 1))
 class maximum:
     def forward(a, b):
-        return np.maximum(a, b), (a, b)
+        return _maximum(a, b), (a, b)
 
     def backward(ctx, g, needs):
         a, b = ctx
@@ -204,7 +223,7 @@ class maximum:
 @_op("minimum", saves=(0, 1))
 class minimum:
     def forward(a, b):
-        return np.minimum(a, b), (a, b)
+        return _minimum(a, b), (a, b)
 
     def backward(ctx, g, needs):
         a, b = ctx
@@ -234,39 +253,39 @@ class where:
 @_op("neg")
 class neg:
     def forward(a):
-        return np.negative(a), None
+        return _neg(a), None
 
     def backward(ctx, g, needs):
-        return (-g,)
+        return (_neg(g),)
 
 
 @_op("exp", saves_output=True)
 class exp:
     def forward(a):
-        out = np.exp(a)
+        out = _exp(a)
         return out, out
 
     def backward(out, g, needs):
-        return (g * out,)
+        return (_mul(g, out),)
 
 
 @_op("log", saves=(0,))
 class log:
     def forward(a):
-        return np.log(a), a
+        return _log(a), a
 
     def backward(a, g, needs):
-        return (g / a,)
+        return (_div(g, a),)
 
 
 @_op("sqrt", saves_output=True)
 class sqrt:
     def forward(a):
-        out = np.sqrt(a)
+        out = _sqrt(a)
         return out, out
 
     def backward(out, g, needs):
-        return (g / (2 * out),)
+        return (_div(g, _mul(2, out)),)
 
 
 @_op("abs", saves=(0,))
@@ -281,11 +300,11 @@ class abs_:
 @_op("tanh", saves_output=True)
 class tanh:
     def forward(a):
-        out = np.tanh(a)
+        out = _tanh(a)
         return out, out
 
     def backward(out, g, needs):
-        return (g * (1 - out * out),)
+        return (_mul(g, _sub(1, _mul(out, out))),)
 
 
 @_op("sigmoid", saves_output=True)
@@ -297,13 +316,13 @@ class sigmoid:
         return out, out
 
     def backward(out, g, needs):
-        return (g * (out * (1 - out)),)
+        return (_mul(g, _mul(out, _sub(1, out))),)
 
 
 @_op("relu", saves=(0,))
 class relu:
     def forward(a):
-        return np.maximum(a, 0), a
+        return _maximum(a, 0), a
 
     def backward(a, g, needs):
         # derivative 0 at exactly 0, as PyTorch
