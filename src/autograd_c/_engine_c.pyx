@@ -175,6 +175,28 @@ class Tensor(TensorBase, _tensor.Tensor):
     __slots__ = ()
 
 
+cdef extern from *:
+    """
+    /* A Python subclass reaches an inherited C operator slot through a
+     * generic slot function that looks the dunder up by name on each call;
+     * give Tensor TensorBase's operator slots directly (same methods, same
+     * dispatch, one lookup less). */
+    static void ag_inherit_number_slots(PyTypeObject *dst, PyTypeObject *src) {
+        PyNumberMethods *d = dst->tp_as_number, *s = src->tp_as_number;
+        d->nb_add = s->nb_add;
+        d->nb_subtract = s->nb_subtract;
+        d->nb_multiply = s->nb_multiply;
+        d->nb_true_divide = s->nb_true_divide;
+        d->nb_matrix_multiply = s->nb_matrix_multiply;
+        d->nb_negative = s->nb_negative;
+    }
+    """
+    void ag_inherit_number_slots(PyTypeObject *dst, PyTypeObject *src)
+
+
+ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorBase)
+
+
 cdef object _Tensor = Tensor
 cdef PyTypeObject *_TensorType = <PyTypeObject *>Tensor
 cdef PyTypeObject *_NodeType = <PyTypeObject *>Node

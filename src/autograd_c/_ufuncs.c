@@ -3043,7 +3043,8 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22loops_found(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
 /* #### Code section: late_includes ### */
 /* #### Code section: module_state ### */
 /* SmallCodeConfig */
@@ -3086,8 +3087,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_items;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_pop;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
-    PyObject *__pyx_codeobj_tab[12];
-    PyObject *__pyx_string_tab[50];
+    PyObject *__pyx_codeobj_tab[13];
+    PyObject *__pyx_string_tab[54];
 /* #### Code section: module_state_contents ### */
 /* CommonTypesMetaclass.module_state_decls */
 PyTypeObject *__pyx_CommonTypesMetaclassType;
@@ -3154,33 +3155,37 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_cline_in_traceback __pyx_string_tab[20]
 #define __pyx_n_u_exp __pyx_string_tab[21]
 #define __pyx_n_u_float64 __pyx_string_tab[22]
-#define __pyx_n_u_items __pyx_string_tab[23]
-#define __pyx_n_u_k __pyx_string_tab[24]
-#define __pyx_n_u_log __pyx_string_tab[25]
-#define __pyx_n_u_loops_found __pyx_string_tab[26]
-#define __pyx_n_u_maximum __pyx_string_tab[27]
-#define __pyx_n_u_minimum __pyx_string_tab[28]
-#define __pyx_n_u_multiply __pyx_string_tab[29]
-#define __pyx_n_u_ndarray __pyx_string_tab[30]
-#define __pyx_n_u_negative __pyx_string_tab[31]
-#define __pyx_n_u_np __pyx_string_tab[32]
-#define __pyx_n_u_numpy __pyx_string_tab[33]
-#define __pyx_n_u_pop __pyx_string_tab[34]
-#define __pyx_n_u_setdefault __pyx_string_tab[35]
-#define __pyx_n_u_sqrt __pyx_string_tab[36]
-#define __pyx_n_u_subtract __pyx_string_tab[37]
-#define __pyx_n_u_tanh __pyx_string_tab[38]
-#define __pyx_n_u_true_divide __pyx_string_tab[39]
-#define __pyx_n_u_values __pyx_string_tab[40]
-#define __pyx_kp_b_PyObject_PyObject_PyObject_fast __pyx_string_tab[41]
-#define __pyx_kp_b_iso88591_6_q __pyx_string_tab[42]
-#define __pyx_kp_b_iso88591_6_s __pyx_string_tab[43]
-#define __pyx_kp_b_iso88591_6 __pyx_string_tab[44]
-#define __pyx_kp_b_iso88591_6_3a __pyx_string_tab[45]
-#define __pyx_kp_b_iso88591_6_A __pyx_string_tab[46]
-#define __pyx_kp_b_iso88591_6_Cq __pyx_string_tab[47]
-#define __pyx_kp_b_iso88591_6_s_2 __pyx_string_tab[48]
-#define __pyx_kp_b_iso88591_1Kq_D_U_83e1A __pyx_string_tab[49]
+#define __pyx_n_u_g __pyx_string_tab[23]
+#define __pyx_n_u_items __pyx_string_tab[24]
+#define __pyx_n_u_k __pyx_string_tab[25]
+#define __pyx_n_u_like __pyx_string_tab[26]
+#define __pyx_n_u_log __pyx_string_tab[27]
+#define __pyx_n_u_loops_found __pyx_string_tab[28]
+#define __pyx_n_u_maximum __pyx_string_tab[29]
+#define __pyx_n_u_minimum __pyx_string_tab[30]
+#define __pyx_n_u_multiply __pyx_string_tab[31]
+#define __pyx_n_u_ndarray __pyx_string_tab[32]
+#define __pyx_n_u_negative __pyx_string_tab[33]
+#define __pyx_n_u_np __pyx_string_tab[34]
+#define __pyx_n_u_numpy __pyx_string_tab[35]
+#define __pyx_n_u_pop __pyx_string_tab[36]
+#define __pyx_n_u_same_layout __pyx_string_tab[37]
+#define __pyx_n_u_setdefault __pyx_string_tab[38]
+#define __pyx_n_u_sqrt __pyx_string_tab[39]
+#define __pyx_n_u_subtract __pyx_string_tab[40]
+#define __pyx_n_u_tanh __pyx_string_tab[41]
+#define __pyx_n_u_true_divide __pyx_string_tab[42]
+#define __pyx_n_u_values __pyx_string_tab[43]
+#define __pyx_kp_b_PyObject_PyObject_PyObject_fast __pyx_string_tab[44]
+#define __pyx_kp_b_iso88591_6_q __pyx_string_tab[45]
+#define __pyx_kp_b_iso88591_6_s __pyx_string_tab[46]
+#define __pyx_kp_b_iso88591_6 __pyx_string_tab[47]
+#define __pyx_kp_b_iso88591_6_3a __pyx_string_tab[48]
+#define __pyx_kp_b_iso88591_6_A __pyx_string_tab[49]
+#define __pyx_kp_b_iso88591_6_Cq __pyx_string_tab[50]
+#define __pyx_kp_b_iso88591_6_s_2 __pyx_string_tab[51]
+#define __pyx_kp_b_iso88591_1Kq_D_U_83e1A __pyx_string_tab[52]
+#define __pyx_kp_b_iso88591_t1F_T_WA_q_Qm3fN_PQ_1M_M __pyx_string_tab[53]
 /* #### Code section: module_state_clear ### */
 #if CYTHON_USE_MODULE_STATE
 static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
@@ -3214,8 +3219,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_items.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
-  for (int i=0; i<12; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<50; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<13; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<54; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
 Py_CLEAR(clear_module_state->__pyx_CommonTypesMetaclassType);
@@ -3257,8 +3262,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_items.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
-  for (int i=0; i<12; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<50; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<13; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<54; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
 Py_VISIT(traverse_module_state->__pyx_CommonTypesMetaclassType);
@@ -8558,29 +8563,259 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
 /* "autograd_c/_ufuncs.pyx":266
  * 
  * 
+ * def same_layout(g, like):             # <<<<<<<<<<<<<<
+ *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
+ * 
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23same_layout(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_22same_layout, "same_layout(g, like)\n\n``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.\n\nA fast test of ``type(like) is np.ndarray and g.shape == like.shape and\ng.dtype == like.dtype`` (ops.py\047s pure version): False may also mean \"not\nsure\" (e.g. equal dtypes that are not the same object), so callers must\ntreat False as \"take the general path\".");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_23same_layout = {"same_layout", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_23same_layout, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_22same_layout};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23same_layout(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  PyObject *__pyx_v_g = 0;
+  PyObject *__pyx_v_like = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[2] = {0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("same_layout (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_g,&__pyx_mstate_global->__pyx_n_u_like,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 266, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 266, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 266, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "same_layout", 0) < (0)) __PYX_ERR(0, 266, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, i); __PYX_ERR(0, 266, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 2)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 266, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 266, __pyx_L3_error)
+    }
+    __pyx_v_g = values[0];
+    __pyx_v_like = values[1];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 266, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("autograd_c._ufuncs.same_layout", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_22same_layout(__pyx_self, __pyx_v_g, __pyx_v_like);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("same_layout", 0);
+
+  /* "autograd_c/_ufuncs.pyx":273
+ *     sure" (e.g. equal dtypes that are not the same object), so callers must
+ *     treat False as "take the general path"."""
+ *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
+ *         return False
+ *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+*/
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_like)) != __pyx_v_10autograd_c_7_ufuncs__ndarray);
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_g)) != __pyx_v_10autograd_c_7_ufuncs__ndarray);
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "autograd_c/_ufuncs.pyx":274
+ *     treat False as "take the general path"."""
+ *     if type(like) is not _ndarray or type(g) is not _ndarray:
+ *         return False             # <<<<<<<<<<<<<<
+ *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(Py_False);
+        __pyx_r = Py_False;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "autograd_c/_ufuncs.pyx":273
+ *     sure" (e.g. equal dtypes that are not the same object), so callers must
+ *     treat False as "take the general path"."""
+ *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
+ *         return False
+ *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":275
+ *     if type(like) is not _ndarray or type(g) is not _ndarray:
+ *         return False
+ *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)             # <<<<<<<<<<<<<<
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))
+ * 
+*/
+  __pyx_t_1 = (PyArray_DESCR(((PyArrayObject *)__pyx_v_g)) == PyArray_DESCR(((PyArrayObject *)__pyx_v_like)));
+
+  if (__pyx_t_1) {
+
+  } else {
+    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 275, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_4);
+    __pyx_t_3 = __pyx_t_4;
+    __pyx_t_4 = 0;
+
+    goto __pyx_L6_bool_binop_done;
+  }
+
+  /* "autograd_c/_ufuncs.pyx":276
+ *         return False
+ *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 276, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  __pyx_t_3 = __pyx_t_4;
+  __pyx_t_4 = 0;
+
+  __pyx_L6_bool_binop_done:;
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_3;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_3 = 0;
+  goto __pyx_L0;
+
+  /* "autograd_c/_ufuncs.pyx":266
+ * 
+ * 
+ * def same_layout(g, like):             # <<<<<<<<<<<<<<
+ *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_AddTraceback("autograd_c._ufuncs.same_layout", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "autograd_c/_ufuncs.pyx":279
+ * 
+ * 
  * def loops_found():             # <<<<<<<<<<<<<<
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
-PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_22loops_found, "loops_found()\n\nNames of the ufuncs whose float64 loop was found (the rest always go\nthrough numpy); for tests and diagnostics.");
-static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_23loops_found = {"loops_found", (PyCFunction)__pyx_pw_10autograd_c_7_ufuncs_23loops_found, METH_NOARGS, __pyx_doc_10autograd_c_7_ufuncs_22loops_found};
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_24loops_found, "loops_found()\n\nNames of the ufuncs whose float64 loop was found (the rest always go\nthrough numpy); for tests and diagnostics.");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_25loops_found = {"loops_found", (PyCFunction)__pyx_pw_10autograd_c_7_ufuncs_25loops_found, METH_NOARGS, __pyx_doc_10autograd_c_7_ufuncs_24loops_found};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("loops_found (wrapper)", 0);
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
-  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_22loops_found(__pyx_self);
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_24loops_found(__pyx_self);
 
   /* function exit code */
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22loops_found(CYTHON_UNUSED PyObject *__pyx_self) {
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyObject *__pyx_self) {
   int __pyx_7genexpr__pyx_v_k;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
@@ -8594,13 +8829,13 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22loops_found(CYTHON_UNUSED PyOb
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("loops_found", 0);
 
-  /* "autograd_c/_ufuncs.pyx":269
+  /* "autograd_c/_ufuncs.pyx":282
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
  *     return [_ufunc_objs[k].__name__ for k in range(NLOOPS) if _have[k]]             # <<<<<<<<<<<<<<
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 269, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 282, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = __pyx_e_10autograd_c_7_ufuncs_NLOOPS;
@@ -8611,12 +8846,12 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22loops_found(CYTHON_UNUSED PyOb
       if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_7genexpr__pyx_v_k])) {
         if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 269, __pyx_L1_error)
+          __PYX_ERR(0, 282, __pyx_L1_error)
         }
-        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 269, __pyx_L1_error)
+        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 282, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_GIVEREF(__pyx_t_5);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 269, __pyx_L1_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 282, __pyx_L1_error)
         __pyx_t_5 = 0;
       }
     }
@@ -8633,7 +8868,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22loops_found(CYTHON_UNUSED PyOb
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":266
+  /* "autograd_c/_ufuncs.pyx":279
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -9600,16 +9835,31 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   /* "autograd_c/_ufuncs.pyx":266
  * 
  * 
- * def loops_found():             # <<<<<<<<<<<<<<
- *     """Names of the ufuncs whose float64 loop was found (the rest always go
- *     through numpy); for tests and diagnostics."""
+ * def same_layout(g, like):             # <<<<<<<<<<<<<<
+ *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
+ * 
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 266, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23same_layout, 0, __pyx_mstate_global->__pyx_n_u_same_layout, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 266, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 266, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_same_layout, __pyx_t_2) < (0)) __PYX_ERR(0, 266, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+
+  /* "autograd_c/_ufuncs.pyx":279
+ * 
+ * 
+ * def loops_found():             # <<<<<<<<<<<<<<
+ *     """Names of the ufuncs whose float64 loop was found (the rest always go
+ *     through numpy); for tests and diagnostics."""
+*/
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 279, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 279, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
   /* "autograd_c/_ufuncs.pyx":1
@@ -9702,29 +9952,29 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{18},{3},{7},{5},{1},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{10},{4},{8},{4},{11},{6}};
-    const struct { const unsigned int length: 6; } bytes_length_index[] = {{43},{13},{15},{13},{15},{13},{15},{15},{35}};
+    const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{18},{3},{7},{1},{5},{1},{4},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{11},{10},{4},{8},{4},{11},{6}};
+    const struct { const unsigned int length: 7; } bytes_length_index[] = {{43},{13},{15},{13},{15},{13},{15},{15},{35},{71}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 0
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (374 bytes) */
-static const char cstring[] = "x\332eP\275J\0041\020VQ\033m|\203\265P\364\320\025Q\304ND\033\021\316C\260\016s\311\354\031\315\337m&\307ngy\345\225)----\357Q|\004\037\301\354\242\356\201\201\360\3157\377\363]\230\240]\2353nK\314uP$\241,\241\316\n\220\nEF6\223\332\331\222\026\323\202\006z\374\227\341K~\004\201\354\250\004\301\370\021\013E0\334\347\256\256\372\226n\264S\250\321\020\n\306\006u\225\376\265\344\304\372X\321=\026\214\2011\226\200\220\245\327\0246\250A\232\026\255\010\252\215\030\320-\246\246\214\203\223\215=\016\240~\375\204\236\022H\337,j\003I\203\000B\200\257\r\2276\377s\372n\321\374g\321!W)\300\322D*\201\343\020\3703V\256P\026\350\354T\022j\377\254\354HY\353<+l0BC%u\320Z\232\026\032\351\234\252\215h\36538\002\222\0234\256\025\316\245*$\201\005\2444?Nb\205a3\206\010\314#\225\001\231\220\023)p\002*\240\037\324w\303\047\344\224\365\366:\363 \353\354\375\245\002\322\241\351\262\227\345\317\325\215\351\331lk\2663\033/\022\037\267;\272\033\227;\262\037O\"t\264\027/\027\311U\\hs\030\375kj\363\265\276\264\2669=\236\336\316\306q%\366^\257\337\326\336\036\336\267\337\317?N>p~<\277\374\006\035\361\3412";
-    PyObject *data = __Pyx_DecompressString(cstring, 374, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (464 bytes) */
+static const char cstring[] = "x\332eP;k\033A\020\226\203\025\0146qD\252t\047L\036\026\211\214P0iB01\201\020\254\310!!\3452\272\233\2237\332\307\351vV\350\232\340R\345\225[\252\274R\245J\375\204\224*\363\023\374\023\262w$9A\026\226o\276y~3o\225\225I\326e\241N\261+\255 \016i\nY\020\003\027\030\005\244\003.\023\235\322n\232\225@7\377e\2304<\003Kz\234B\304\3023fc\253B\323M\262\371@\323\007\231\010\224\250\010#\306\206\331\334\377K\036\022\033\340\234>c\314\030(\245\t\010\231\177ea\211\022\270\252PGVT\021\005\262B\337\224\205\220\360\322\236Z\020\177\375\204\206<pS\n\325\226\270B\200(\002\223\251\220\353\356?\247\251\205v\377\010\035\205\302\007\230\237H)\2048\202p\202\363$\026\032\350\374\325\230\023J3\021|\202B\217\205\326\211a\261\266*\2220\347\322J\311U\005\345\375\022\221\251\250:\242\3021\020\237\241J\252\353%\276\252\324) \363*\014R\2041\370\n3\365\307\263\243r,\021\250\033J-\262\210\317x\2043\020\026\3150\3734\372\216!\005\235\347\265\371\"\250\355\323F\014~q\277\351\355\336\257\375\303\305y\336\312\237\344\323]b\\\273\246O\335^MN]\337AM;\356b\227\274s;m^:\263\364m\356\3567\232G\213\336\342c>u\367\\gyY4\213\257\253\366\352\365\272\277\306Mo\343\033\334=h4\017n\311\047\275\317\237\271\307\313\223\345\227\242U\234\024\337V\027\333\203\343\305t\273\177\274\370\341\256\235,\372E\274\032l\332\2337?\207\327\333\243\207\371\241\353\271\253\342Qq\265n\375\006C\320\004=";
+    PyObject *data = __Pyx_DecompressString(cstring, 464, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (581 bytes) */
-static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcline_in_tracebackexpfloat64itemsklogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000fast_add\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A";
+    #else /* compression: none (668 bytes) */
+static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcline_in_tracebackexpfloat64gitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopsame_layoutsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000fast_add\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A\200\001\360\016\000\005\010\200t\2101\210F\220\047\230\031\240#\240T\250\021\250#\250W\260A\330\010\017\210q\330\004\017\210~\230Q\230m\2503\250f\260N\300!\300=\320PQ\330\014\020\220\013\2301\230M\250\023\250M\270\021";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 41; i++) {
+    for (int i = 0; i < 44; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 4) PyUnicode_InternInPlace(&string);
@@ -9735,8 +9985,8 @@ static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 41; i < 50; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-41].length;
+    for (int i = 44; i < 54; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-44].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -9746,15 +9996,15 @@ static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 50; i++) {
+    for (Py_ssize_t i = 0; i < 54; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 41;
-      for (Py_ssize_t i=0; i<9; ++i) {
+      PyObject **table = stringtab + 44;
+      for (Py_ssize_t i=0; i<10; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -9864,9 +10114,14 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_tanh, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 266};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 266};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_like};
+    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_same_layout, __pyx_mstate->__pyx_kp_b_iso88591_t1F_T_WA_q_Qm3fN_PQ_1M_M, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 279};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_k};
-    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

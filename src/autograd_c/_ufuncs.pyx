@@ -263,6 +263,19 @@ cdef object fast_add(object a, object b):
     return NotImplemented
 
 
+def same_layout(g, like):
+    """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
+
+    A fast test of ``type(like) is np.ndarray and g.shape == like.shape and
+    g.dtype == like.dtype`` (ops.py's pure version): False may also mean "not
+    sure" (e.g. equal dtypes that are not the same object), so callers must
+    treat False as "take the general path"."""
+    if type(like) is not _ndarray or type(g) is not _ndarray:
+        return False
+    return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+            and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))
+
+
 def loops_found():
     """Names of the ufuncs whose float64 loop was found (the rest always go
     through numpy); for tests and diagnostics."""

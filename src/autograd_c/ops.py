@@ -29,8 +29,8 @@ except ImportError:          # Cython is a build dependency only
 if _COMPILED:
     from autograd_c._ufuncs import (add as _add, exp as _exp, log as _log, maximum as _maximum,
                                     minimum as _minimum, multiply as _mul, negative as _neg,
-                                    sqrt as _sqrt, subtract as _sub, tanh as _tanh,
-                                    true_divide as _div)
+                                    same_layout as _same_layout, sqrt as _sqrt, subtract as _sub,
+                                    tanh as _tanh, true_divide as _div)
 else:
     from numpy import (add as _add, exp as _exp, log as _log, maximum as _maximum,
                        minimum as _minimum, multiply as _mul, negative as _neg, sqrt as _sqrt,
@@ -111,6 +111,16 @@ def _cast(g, like):
     if type(like) is np.ndarray and g.dtype != like.dtype:
         g = g.astype(like.dtype)
     return g
+
+
+if _COMPILED:
+    _cast_general = _cast
+
+    def _cast(g, like):
+        """``_cast``, with its common case (nothing to do) tested in C."""
+        if _same_layout(g, like):
+            return g
+        return _cast_general(g, like)
 
 
 def _norm_axis(axis, ndim, opname):
