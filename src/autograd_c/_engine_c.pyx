@@ -14,6 +14,7 @@ cimport cython
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_REFCNT
 from cpython.number cimport PyNumber_Add, PyNumber_InPlaceAdd
+from cpython.list cimport PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
 from autograd_c._ufuncs cimport fast_add
@@ -31,6 +32,7 @@ from autograd_c import ops as _py_ops
 from autograd_c import _ops_c as _ops
 from autograd_c._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error,
                                traceback_here, version_error, wrap_forward_error)
+from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
 
 name = "c"
@@ -202,6 +204,14 @@ cdef PyTypeObject *_TensorType = <PyTypeObject *>Tensor
 cdef PyTypeObject *_NodeType = <PyTypeObject *>Node
 cdef object _BaseTensor = _tensor.Tensor
 cdef tuple _EMPTY = ()
+cdef list _nondefault = _nondefault_list
+cdef object _ZERO = 0
+
+
+cdef inline bint _special():
+    """Some thread has grad recording off or hooks on (see grad_mode.nondefault):
+    only then is the thread-local state worth reading."""
+    return PyList_GET_ITEM(_nondefault, 0) != <PyObject *>_ZERO
 
 
 cdef inline TensorBase _new_tensor(object data):
@@ -277,7 +287,8 @@ cdef object _apply(object op, tuple args, object kw):
             x = a
         Py_INCREF(x)
         PyTuple_SET_ITEM(arrays, i, x)
-    hooks = _gm.hooks
+    cdef bint special = _special()
+    hooks = special and _gm.hooks
     if hooks:
         prof = _gm.profiler
         if prof is not None:
@@ -294,7 +305,7 @@ cdef object _apply(object op, tuple args, object kw):
         prof.record(op.name, "forward", perf_counter() - t0)
     t = _new_tensor(out)
     cdef Node node
-    if edges is not None and _gm.grad_enabled:
+    if edges is not None and (not special or _gm.grad_enabled):
         node = <Node>_NodeType.tp_new(Node, <PyObject *>_EMPTY, NULL)
         node.op = op
         node.ctx = ctx
@@ -341,7 +352,7 @@ cdef int _cb_prepare(PyObject *p) except -1:
 
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
     cdef Node node = <Node>p
-    if not _gm.hooks:
+    if not _special() or not _gm.hooks:
         grads = node.op.backward(node.ctx, <object>g, node.needs)
     else:
         prof = _gm.profiler

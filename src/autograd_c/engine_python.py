@@ -23,6 +23,7 @@ from time import perf_counter
 from . import _tensor
 from ._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error, traceback_here,
                      version_error, wrap_forward_error)
+from .grad_mode import nondefault as _nondefault
 from .grad_mode import state as _gm
 
 name = "python"
@@ -88,7 +89,8 @@ def apply(op, args, kw):
             arrays.append(a)
         edges.append(None)
         needs.append(False)
-    prof = _gm.profiler if _gm.hooks else None
+    special = _nondefault[0]     # 0: grad recording on and no hooks, in every thread
+    prof = _gm.profiler if special and _gm.hooks else None
     if prof is not None:
         t0 = perf_counter()
     try:
@@ -102,7 +104,7 @@ def apply(op, args, kw):
     t._grad = None
     t._version = 0
     t._base = None
-    if record and _gm.grad_enabled:
+    if record and (not special or _gm.grad_enabled):
         node = Node()
         node.op = op
         node.ctx = ctx
@@ -111,7 +113,7 @@ def apply(op, args, kw):
         node.saved = tuple(saved)
         node.out_mod = None
         node.freed = False
-        node.trace = traceback_here() if _gm.hooks and _gm.anomaly else None
+        node.trace = traceback_here() if special and _gm.hooks and _gm.anomaly else None
         t._rg = True
         t._node = node
     else:
@@ -132,7 +134,7 @@ def _check(node):
 
 
 def _run_node(node, g):
-    if not _gm.hooks:
+    if not _nondefault[0] or not _gm.hooks:
         return node.op.backward(node.ctx, g, node.needs)
     prof = _gm.profiler
     t0 = perf_counter()

@@ -7,16 +7,42 @@ import threading
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
 
+# How many threads have a state other than the defaults (grad recording on,
+# no hooks). While it is 0, which is the common case, the engines skip the
+# thread-local lookups altogether (``nondefault[0] == 0`` is one list read,
+# also from C). A thread that ends while counted leaves the count above 0:
+# the engines then just read the thread-local state, which is always right.
+nondefault = [0]
+_count_lock = threading.Lock()
+
+
 class _State(threading.local):
     """Per-thread switches. The engines read ``grad_enabled`` and ``hooks`` on
-    every op; ``hooks`` is True only while anomaly mode or a profiler is on, so
-    the common case costs one attribute read."""
+    every op, but only while ``nondefault[0]`` is not 0; ``hooks`` is True only
+    while anomaly mode or a profiler is on."""
 
     # class attributes are the defaults every new thread starts from
-    grad_enabled = True
+    _grad_enabled = True
     hooks = False
     _anomaly = False
     _profiler = None
+    _counted = False
+
+    def _recount(self) -> None:
+        special = not self._grad_enabled or self.hooks
+        if special != self._counted:
+            with _count_lock:
+                nondefault[0] += 1 if special else -1
+            self._counted = special
+
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, value) -> None:
+        self._grad_enabled = bool(value)
+        self._recount()
 
     @property
     def anomaly(self) -> bool:
@@ -26,6 +52,7 @@ class _State(threading.local):
     def anomaly(self, value) -> None:
         self._anomaly = bool(value)
         self.hooks = self._anomaly or self._profiler is not None
+        self._recount()
 
     @property
     def profiler(self):
@@ -36,6 +63,7 @@ class _State(threading.local):
     def profiler(self, value) -> None:
         self._profiler = value
         self.hooks = self._anomaly or value is not None
+        self._recount()
 
 
 state = _State()
