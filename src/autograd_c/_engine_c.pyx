@@ -17,7 +17,7 @@ from cpython.number cimport PyNumber_Add, PyNumber_InPlaceAdd
 from cpython.list cimport PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
-from autograd_c._ufuncs cimport fast_add
+from autograd_c._ufuncs cimport fast_add, fast_iadd
 
 import threading
 from time import perf_counter
@@ -243,19 +243,35 @@ cdef list _NEEDS = [[tuple(bool(m >> i & 1) for i in range(k)) for m in range(1 
 cdef inline tuple _needs_tuple(Py_ssize_t n, unsigned long mask):
     if n <= _NEEDS_MAX:
         return <tuple>(<list>_NEEDS[n])[mask]
+    return _needs_tuple_long(n, mask)
+
+
+cdef tuple _needs_tuple_long(Py_ssize_t n, unsigned long mask):
+    # (a function of its own: the generator's closure would otherwise be
+    # allocated on every call of _needs_tuple)
     # inputs past the 64th are reported as needing a gradient: their rule
     # may compute one that is then dropped (an edge of None), never a wrong one
     return tuple(bool(mask >> i & 1) if i < 64 else True for i in range(n))
 
 
+cdef enum:
+    _MAX_SAVED = 16
+
+
 cdef object _apply(object op, tuple args, object kw):
-    cdef Py_ssize_t n = PyTuple_GET_SIZE(args), i
+    cdef Py_ssize_t n = PyTuple_GET_SIZE(args), i, k
     cdef tuple arrays = PyTuple_New(n)
     cdef tuple edges = None
-    cdef tuple needs = None
+    cdef tuple saved
     cdef unsigned long mask = 0
-    cdef list saved = None
-    cdef TensorBase t
+    cdef unsigned long smask = op.saves_mask
+    # saved tensors (borrowed: args or their bases keep them alive) and
+    # their versions, collected here and turned into one tuple at the end
+    cdef PyObject *owners[_MAX_SAVED]
+    cdef Py_ssize_t versions[_MAX_SAVED]
+    cdef Py_ssize_t nsaved = 0
+    cdef list saved_more = None
+    cdef TensorBase t, owner
     cdef object a, x, e
     cdef bint hooks
     for i in range(n):
@@ -263,13 +279,18 @@ cdef object _apply(object op, tuple args, object kw):
         if type(a) is _Tensor or isinstance(a, TensorBase):
             t = <TensorBase>a
             x = t.data
-            if i in op.saves:
-                if saved is None:
-                    saved = []
+            if (smask >> i & 1) if i < 64 else (i in op.saves):
                 # a view's version lives on the tensor whose memory it shares
-                owner = t if t._base is None else t._base
-                saved.append(owner)
-                saved.append((<TensorBase>owner)._version)
+                owner = t if t._base is None else <TensorBase>t._base
+                if nsaved < _MAX_SAVED:
+                    owners[nsaved] = <PyObject *>owner
+                    versions[nsaved] = owner._version
+                    nsaved += 1
+                else:
+                    if saved_more is None:
+                        saved_more = []
+                    saved_more.append(owner)
+                    saved_more.append(owner._version)
             if t._rg:
                 if edges is None:
                     edges = PyTuple_New(n)
@@ -311,12 +332,27 @@ cdef object _apply(object op, tuple args, object kw):
         node.ctx = ctx
         node.edges = edges
         node.needs = _needs_tuple(n, mask)
-        node.saved = tuple(saved) if saved is not None else _EMPTY
+        if nsaved == 0:
+            saved = _EMPTY
+        else:
+            saved = PyTuple_New(2 * nsaved)
+            for k in range(nsaved):
+                _tuple_set_new(saved, 2 * k, <object>owners[k])
+                _tuple_set_new(saved, 2 * k + 1, versions[k])
+            if saved_more is not None:
+                saved = saved + tuple(saved_more)
+        node.saved = saved
         if hooks and _gm.anomaly:
             node.trace = traceback_here()
         t._rg = True
         t._node = node
     return t
+
+
+cdef inline void _tuple_set_new(tuple tup, Py_ssize_t i, object value):
+    """Fill item i of a tuple we just created (still NULL)."""
+    Py_INCREF(value)
+    PyTuple_SET_ITEM(tup, i, value)
 
 
 cdef inline void _tuple_replace(tuple tup, Py_ssize_t i, object value):
@@ -375,7 +411,7 @@ cdef void _cb_release(PyObject *p) noexcept:
 
 
 cdef PyObject *_cb_add(PyObject *acc, PyObject *g, int inplace) except NULL:
-    r = fast_add(<object>acc, <object>g)
+    r = fast_iadd(<object>acc, <object>g) if inplace else fast_add(<object>acc, <object>g)
     if r is NotImplemented:
         r = PyNumber_InPlaceAdd(<object>acc, <object>g) if inplace else PyNumber_Add(<object>acc, <object>g)
     Py_INCREF(r)                # the scheduler receives a new reference

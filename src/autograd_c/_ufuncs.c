@@ -1931,6 +1931,17 @@ enum  {
   __pyx_e_10autograd_c_7_ufuncs_NLOOPS
 };
 
+/* "autograd_c/_ufuncs.pyx":267
+ * 
+ * # in-place sums stage their result here first (see fast_iadd)
+ * cdef enum:             # <<<<<<<<<<<<<<
+ *     _STAGE = 512
+ * 
+*/
+enum  {
+  __pyx_e_10autograd_c_7_ufuncs__STAGE = 0x200
+};
+
 /* "autograd_c/_ufuncs.pyx":38
  * cnp.import_ufunc()
  * 
@@ -8560,7 +8571,318 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":266
+/* "autograd_c/_ufuncs.pyx":271
+ * 
+ * 
+ * cdef object fast_iadd(object acc, object g):             # <<<<<<<<<<<<<<
+ *     """``acc += g`` (returning ``acc``) for two same-shape float64 arrays of
+ *     at most 512 elements, ``acc`` writeable; else NotImplemented.
+*/
+
+static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, PyObject *__pyx_v_g) {
+  double __pyx_v_stage[__pyx_e_10autograd_c_7_ufuncs__STAGE];
+  char *__pyx_v_args[3];
+  npy_intp __pyx_v_steps[3];
+  npy_intp __pyx_v_n;
+  PyArrayObject *__pyx_v_a = 0;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  PyObject *__pyx_t_3 = NULL;
+  int __pyx_t_4;
+  size_t __pyx_t_5;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("fast_iadd", 0);
+
+  /* "autograd_c/_ufuncs.pyx":282
+ *     cdef cnp.npy_intp steps[3]
+ *     cdef cnp.npy_intp n
+ *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>acc
+*/
+  if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_ADD])) {
+  } else {
+
+    __pyx_t_1 = (__pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_ADD]);
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_acc, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 282, __pyx_L1_error)
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_g, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 282, __pyx_L1_error)
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  __pyx_t_2 = (!__pyx_t_1);
+
+
+  if (__pyx_t_2) {
+
+
+    /* "autograd_c/_ufuncs.pyx":283
+ *     cdef cnp.npy_intp n
+ *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
+ *         return NotImplemented             # <<<<<<<<<<<<<<
+ *     cdef cnp.ndarray a = <cnp.ndarray>acc
+ *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_builtin_NotImplemented);
+        __pyx_r = __pyx_builtin_NotImplemented;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "autograd_c/_ufuncs.pyx":282
+ *     cdef cnp.npy_intp steps[3]
+ *     cdef cnp.npy_intp n
+ *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>acc
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":284
+ *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>acc             # <<<<<<<<<<<<<<
+ *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
+ *         return NotImplemented
+*/
+  __pyx_t_3 = __pyx_v_acc;
+  __Pyx_INCREF(__pyx_t_3);
+  __pyx_v_a = ((PyArrayObject *)__pyx_t_3);
+  __pyx_t_3 = 0;
+
+  /* "autograd_c/_ufuncs.pyx":285
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>acc
+ *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     n = cnp.PyArray_SIZE(a)
+*/
+  __pyx_t_1 = (!PyArray_ISWRITEABLE(__pyx_v_a));
+
+  if (!__pyx_t_1) {
+
+  } else {
+
+    __pyx_t_2 = __pyx_t_1;
+
+    goto __pyx_L8_bool_binop_done;
+  }
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_g)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_4 = (!__pyx_t_1);
+
+
+
+  __pyx_t_2 = __pyx_t_4;
+
+  __pyx_L8_bool_binop_done:;
+  if (__pyx_t_2) {
+
+
+    /* "autograd_c/_ufuncs.pyx":286
+ *     cdef cnp.ndarray a = <cnp.ndarray>acc
+ *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
+ *         return NotImplemented             # <<<<<<<<<<<<<<
+ *     n = cnp.PyArray_SIZE(a)
+ *     args[0] = cnp.PyArray_BYTES(a)
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_builtin_NotImplemented);
+        __pyx_r = __pyx_builtin_NotImplemented;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "autograd_c/_ufuncs.pyx":285
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>acc
+ *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     n = cnp.PyArray_SIZE(a)
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":287
+ *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
+ *         return NotImplemented
+ *     n = cnp.PyArray_SIZE(a)             # <<<<<<<<<<<<<<
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
+*/
+  __pyx_v_n = PyArray_SIZE(__pyx_v_a);
+
+  /* "autograd_c/_ufuncs.pyx":288
+ *         return NotImplemented
+ *     n = cnp.PyArray_SIZE(a)
+ *     args[0] = cnp.PyArray_BYTES(a)             # <<<<<<<<<<<<<<
+ *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
+ *     args[2] = <char *>stage
+*/
+  (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_a);
+
+  /* "autograd_c/_ufuncs.pyx":289
+ *     n = cnp.PyArray_SIZE(a)
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)             # <<<<<<<<<<<<<<
+ *     args[2] = <char *>stage
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+*/
+  (__pyx_v_args[1]) = PyArray_BYTES(((PyArrayObject *)__pyx_v_g));
+
+  /* "autograd_c/_ufuncs.pyx":290
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
+ *     args[2] = <char *>stage             # <<<<<<<<<<<<<<
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+ *     cnp.PyUFunc_clearfperr()
+*/
+  (__pyx_v_args[2]) = ((char *)__pyx_v_stage);
+
+  /* "autograd_c/_ufuncs.pyx":291
+ *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
+ *     args[2] = <char *>stage
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)             # <<<<<<<<<<<<<<
+ *     cnp.PyUFunc_clearfperr()
+ *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
+*/
+  __pyx_t_5 = (sizeof(double));
+
+  (__pyx_v_steps[0]) = __pyx_t_5;
+  (__pyx_v_steps[1]) = __pyx_t_5;
+  (__pyx_v_steps[2]) = __pyx_t_5;
+
+
+  /* "autograd_c/_ufuncs.pyx":292
+ *     args[2] = <char *>stage
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+ *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
+ *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
+ *     if cnp.PyUFunc_getfperr():
+*/
+  PyUFunc_clearfperr();
+
+  /* "autograd_c/_ufuncs.pyx":293
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+ *     cnp.PyUFunc_clearfperr()
+ *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)             # <<<<<<<<<<<<<<
+ *     if cnp.PyUFunc_getfperr():
+ *         return NotImplemented
+*/
+  (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD]).func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD]).data);
+
+  /* "autograd_c/_ufuncs.pyx":294
+ *     cnp.PyUFunc_clearfperr()
+ *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
+ *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     memcpy(args[0], stage, n * sizeof(double))
+*/
+  __pyx_t_2 = (PyUFunc_getfperr() != 0);
+
+  if (__pyx_t_2) {
+
+
+    /* "autograd_c/_ufuncs.pyx":295
+ *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
+ *     if cnp.PyUFunc_getfperr():
+ *         return NotImplemented             # <<<<<<<<<<<<<<
+ *     memcpy(args[0], stage, n * sizeof(double))
+ *     return acc
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_builtin_NotImplemented);
+        __pyx_r = __pyx_builtin_NotImplemented;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "autograd_c/_ufuncs.pyx":294
+ *     cnp.PyUFunc_clearfperr()
+ *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
+ *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     memcpy(args[0], stage, n * sizeof(double))
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":296
+ *     if cnp.PyUFunc_getfperr():
+ *         return NotImplemented
+ *     memcpy(args[0], stage, n * sizeof(double))             # <<<<<<<<<<<<<<
+ *     return acc
+ * 
+*/
+  (void)(memcpy((__pyx_v_args[0]), __pyx_v_stage, (__pyx_v_n * (sizeof(double)))));
+
+  /* "autograd_c/_ufuncs.pyx":297
+ *         return NotImplemented
+ *     memcpy(args[0], stage, n * sizeof(double))
+ *     return acc             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __Pyx_INCREF(__pyx_v_acc);
+      __pyx_r = __pyx_v_acc;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  goto __pyx_L0;
+
+  /* "autograd_c/_ufuncs.pyx":271
+ * 
+ * 
+ * cdef object fast_iadd(object acc, object g):             # <<<<<<<<<<<<<<
+ *     """``acc += g`` (returning ``acc``) for two same-shape float64 arrays of
+ *     at most 512 elements, ``acc`` writeable; else NotImplemented.
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("autograd_c._ufuncs.fast_iadd", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = 0;
+  __pyx_L0:;
+
+
+
+
+  __Pyx_XDECREF((PyObject *)__pyx_v_a);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "autograd_c/_ufuncs.pyx":300
  * 
  * 
  * def same_layout(g, like):             # <<<<<<<<<<<<<<
@@ -8609,39 +8931,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_g,&__pyx_mstate_global->__pyx_n_u_like,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 266, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 300, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 266, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 266, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "same_layout", 0) < (0)) __PYX_ERR(0, 266, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "same_layout", 0) < (0)) __PYX_ERR(0, 300, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, i); __PYX_ERR(0, 266, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, i); __PYX_ERR(0, 300, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 266, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 266, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
     }
     __pyx_v_g = values[0];
     __pyx_v_like = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 266, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 300, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8674,7 +8996,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("same_layout", 0);
 
-  /* "autograd_c/_ufuncs.pyx":273
+  /* "autograd_c/_ufuncs.pyx":307
  *     sure" (e.g. equal dtypes that are not the same object), so callers must
  *     treat False as "take the general path"."""
  *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -8698,7 +9020,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":274
+    /* "autograd_c/_ufuncs.pyx":308
  *     treat False as "take the general path"."""
  *     if type(like) is not _ndarray or type(g) is not _ndarray:
  *         return False             # <<<<<<<<<<<<<<
@@ -8716,7 +9038,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":273
+    /* "autograd_c/_ufuncs.pyx":307
  *     sure" (e.g. equal dtypes that are not the same object), so callers must
  *     treat False as "take the general path"."""
  *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -8725,7 +9047,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":275
+  /* "autograd_c/_ufuncs.pyx":309
  *     if type(like) is not _ndarray or type(g) is not _ndarray:
  *         return False
  *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)             # <<<<<<<<<<<<<<
@@ -8737,7 +9059,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   if (__pyx_t_1) {
 
   } else {
-    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 275, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 309, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_3 = __pyx_t_4;
     __pyx_t_4 = 0;
@@ -8745,15 +9067,15 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
     goto __pyx_L6_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":276
+  /* "autograd_c/_ufuncs.pyx":310
  *         return False
  *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
  *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L1_error)
-  __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 276, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_3 = __pyx_t_4;
   __pyx_t_4 = 0;
@@ -8770,7 +9092,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":266
+  /* "autograd_c/_ufuncs.pyx":300
  * 
  * 
  * def same_layout(g, like):             # <<<<<<<<<<<<<<
@@ -8790,7 +9112,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":279
+/* "autograd_c/_ufuncs.pyx":313
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -8829,13 +9151,13 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("loops_found", 0);
 
-  /* "autograd_c/_ufuncs.pyx":282
+  /* "autograd_c/_ufuncs.pyx":316
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
  *     return [_ufunc_objs[k].__name__ for k in range(NLOOPS) if _have[k]]             # <<<<<<<<<<<<<<
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 282, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 316, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = __pyx_e_10autograd_c_7_ufuncs_NLOOPS;
@@ -8846,12 +9168,12 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
       if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_7genexpr__pyx_v_k])) {
         if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 282, __pyx_L1_error)
+          __PYX_ERR(0, 316, __pyx_L1_error)
         }
-        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 282, __pyx_L1_error)
+        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_GIVEREF(__pyx_t_5);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 282, __pyx_L1_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 316, __pyx_L1_error)
         __pyx_t_5 = 0;
       }
     }
@@ -8868,7 +9190,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":279
+  /* "autograd_c/_ufuncs.pyx":313
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -8945,8 +9267,8 @@ static int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate) {
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (unlikely(!__pyx_export_signature)) __PYX_ERR(0, 1, __pyx_L1_error)
     #endif
-    const char * __pyx_export_name = __pyx_export_signature + 35;
-    void (*const __pyx_export_pointers[])(void) = {(void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_add, (void (*)(void)) NULL};
+    const char * __pyx_export_name = __pyx_export_signature + 36;
+    void (*const __pyx_export_pointers[])(void) = {(void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_add, (void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_iadd, (void (*)(void)) NULL};
     void (*const *__pyx_export_pointer)(void) = __pyx_export_pointers;
     const char *__pyx_export_current_signature = __pyx_export_signature;
     while (*__pyx_export_pointer) {
@@ -9448,7 +9770,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   /*--- Execution code ---*/
 
   /* "autograd_c/_ufuncs.pyx":33
- * from libc.string cimport memcmp
+ * from libc.string cimport memcmp, memcpy
  * 
  * import numpy as np             # <<<<<<<<<<<<<<
  * 
@@ -9832,34 +10154,34 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_tanh, __pyx_t_2) < (0)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":266
+  /* "autograd_c/_ufuncs.pyx":300
  * 
  * 
  * def same_layout(g, like):             # <<<<<<<<<<<<<<
  *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
  * 
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23same_layout, 0, __pyx_mstate_global->__pyx_n_u_same_layout, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 266, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23same_layout, 0, __pyx_mstate_global->__pyx_n_u_same_layout, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 300, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_same_layout, __pyx_t_2) < (0)) __PYX_ERR(0, 266, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_same_layout, __pyx_t_2) < (0)) __PYX_ERR(0, 300, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":279
+  /* "autograd_c/_ufuncs.pyx":313
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 279, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 279, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
   /* "autograd_c/_ufuncs.pyx":1
@@ -9953,21 +10275,21 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
     const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{18},{3},{7},{1},{5},{1},{4},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{11},{10},{4},{8},{4},{11},{6}};
-    const struct { const unsigned int length: 7; } bytes_length_index[] = {{43},{13},{15},{13},{15},{13},{15},{15},{35},{71}};
+    const struct { const unsigned int length: 7; } bytes_length_index[] = {{54},{13},{15},{13},{15},{13},{15},{15},{35},{71}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 0
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (464 bytes) */
-static const char cstring[] = "x\332eP;k\033A\020\226\203\025\0146qD\252t\047L\036\026\211\214P0iB01\201\020\254\310!!\3452\272\233\2237\332\307\351vV\350\232\340R\345\225[\252\274R\245J\375\204\224*\363\023\374\023\262w$9A\026\226o\276y~3o\225\225I\326e\241N\261+\255 \016i\nY\020\003\027\030\005\244\003.\023\235\322n\232\225@7\377e\2304<\003Kz\234B\304\3023fc\253B\323M\262\371@\323\007\231\010\224\250\010#\306\206\331\334\377K\036\022\033\340\234>c\314\030(\245\t\010\231\177ea\211\022\270\252PGVT\021\005\262B\337\224\205\220\360\322\236Z\020\177\375\204\206<pS\n\325\226\270B\200(\002\223\251\220\353\356?\247\251\205v\377\010\035\205\302\007\230\237H)\2048\202p\202\363$\026\032\350\374\325\230\023J3\021|\202B\217\205\326\211a\261\266*\2220\347\322J\311U\005\345\375\022\221\251\250:\242\3021\020\237\241J\252\353%\276\252\324) \363*\014R\2041\370\n3\365\307\263\243r,\021\250\033J-\262\210\317x\2043\020\026\3150\3734\372\216!\005\235\347\265\371\"\250\355\323F\014~q\277\351\355\336\257\375\303\305y\336\312\237\344\323]b\\\273\246O\335^MN]\337AM;\356b\227\274s;m^:\263\364m\356\3567\232G\213\336\342c>u\367\\gyY4\213\257\253\366\352\365\272\277\306Mo\343\033\334=h4\017n\311\047\275\317\237\271\307\313\223\345\227\242U\234\024\337V\027\333\203\343\305t\273\177\274\370\341\256\235,\372E\274\032l\332\2337?\207\327\333\243\207\371\241\353\271\253\342Qq\265n\375\006C\320\004=";
-    PyObject *data = __Pyx_DecompressString(cstring, 464, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (469 bytes) */
+static const char cstring[] = "x\332eP\273j\033A\024\225\203\025\0146qD\252t\022\306I,\022\031\241`\334\204`b\014!X\221CB\312\341j\367\256<\321<V;w\204\266\t.Un9\245\312-U\252\324\047\244T\231O\360\047dv\363XA\006\206s\316}\315\231\373VY\031\247\035\026\350\004;\322\n\342\220$\2206#\340\002\303&\351&\227\261Nh\273\314J\240\333\377*L\022\234\202%=J d\301)\263\221U\201\351\304\351\254\257\351\275\214\005JT\204!c\203t\346\357%\017\210\365qF\2370b\014\224\322\004\204\314\237\242\261@\t\\\225\250C+\312\214\002Y\242\037\312\002\210y\301\047\026\304\3378\241!\017\334\024F\265%\256\020 \014\301\244*\340\272\363/h*\243\235?F\207\201\360\t\346_\244\004\002\034B0\306Y\034\t\rt\366z\304\t\245\031\013>F\241GB\353\330\260H[\025J\230qi\245\344\252\204b\177\261HUX.Q\341\010\210OQ\305\345\366b\337U\370\024\220z\027\006)\304\010|\207\231\370\345\331a\361,\021\250[J,\262\220Oy\210S\020\026\315 \3758\374\206\0015\333/*\372\262Y\361\223Z-\002\377s\377\325\337\204{v\267\363sw\177~\2265\262\343l\262-\214kU\362\231\333\251\304\211\3539\250d\333]l\213wnk\314+g\026~\314\375\303Z\375`\336\235\177\310&\356\201k/.\363z\376e\331Z\236\257z+\\w\327~\300\375\243Z}\357\216|\321U\366\334=]\034->\347\215\374(\377\272\274\330\354\035\316\047\233\335\303\371ww\343d\336\313\243e\177\335Z\277\3711\270\331\034<\316\366]\327]\347O\362\353U\343\027 .\007\334";
+    PyObject *data = __Pyx_DecompressString(cstring, 469, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (668 bytes) */
-static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcline_in_tracebackexpfloat64gitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopsame_layoutsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000fast_add\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A\200\001\360\016\000\005\010\200t\2101\210F\220\047\230\031\240#\240T\250\021\250#\250W\260A\330\010\017\210q\330\004\017\210~\230Q\230m\2503\250f\260N\300!\300=\320PQ\330\014\020\220\013\2301\230M\250\023\250M\270\021";
+    #else /* compression: none (679 bytes) */
+static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcline_in_tracebackexpfloat64gitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopsame_layoutsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000\000fast_add\000fast_iadd\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A\200\001\360\016\000\005\010\200t\2101\210F\220\047\230\031\240#\240T\250\021\250#\250W\260A\330\010\017\210q\330\004\017\210~\230Q\230m\2503\250f\260N\300!\300=\320PQ\330\014\020\220\013\2301\230M\250\023\250M\270\021";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
@@ -10114,12 +10436,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_tanh, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 266};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 300};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_like};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_same_layout, __pyx_mstate->__pyx_kp_b_iso88591_t1F_T_WA_q_Qm3fN_PQ_1M_M, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 279};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 313};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }

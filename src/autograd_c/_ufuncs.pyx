@@ -28,7 +28,7 @@ as the numpy ufunc of the same name, bit for bit:
 cimport numpy as cnp
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongLongAndOverflow
-from libc.string cimport memcmp
+from libc.string cimport memcmp, memcpy
 
 import numpy as np
 
@@ -261,6 +261,40 @@ cdef object fast_add(object a, object b):
     if _have[ADD]:
         return _binary(&_loops[ADD], a, b)
     return NotImplemented
+
+
+# in-place sums stage their result here first (see fast_iadd)
+cdef enum:
+    _STAGE = 512
+
+
+cdef object fast_iadd(object acc, object g):
+    """``acc += g`` (returning ``acc``) for two same-shape float64 arrays of
+    at most 512 elements, ``acc`` writeable; else NotImplemented.
+
+    The sum goes to a stack buffer first and is copied into ``acc`` only when
+    the loop raised no floating-point flag, so on NotImplemented ``acc`` is
+    untouched and the caller's numpy fallback reports the error itself."""
+    cdef double stage[_STAGE]
+    cdef char *args[3]
+    cdef cnp.npy_intp steps[3]
+    cdef cnp.npy_intp n
+    if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
+        return NotImplemented
+    cdef cnp.ndarray a = <cnp.ndarray>acc
+    if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
+        return NotImplemented
+    n = cnp.PyArray_SIZE(a)
+    args[0] = cnp.PyArray_BYTES(a)
+    args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
+    args[2] = <char *>stage
+    steps[0] = steps[1] = steps[2] = sizeof(double)
+    cnp.PyUFunc_clearfperr()
+    _loops[ADD].func(args, &n, steps, _loops[ADD].data)
+    if cnp.PyUFunc_getfperr():
+        return NotImplemented
+    memcpy(args[0], stage, n * sizeof(double))
+    return acc
 
 
 def same_layout(g, like):

@@ -47,13 +47,15 @@ class Op:
     VJP reads the op's own output.
     """
 
-    __slots__ = ("name", "forward", "backward", "saves", "saves_output")
+    __slots__ = ("name", "forward", "backward", "saves", "saves_mask", "saves_output")
 
     def __init__(self, name, forward, backward, saves=(), saves_output=False):
         self.name = name
         self.forward = forward
         self.backward = backward
         self.saves = tuple(saves)
+        # the positions below 64 as bits, for the compiled engine
+        self.saves_mask = sum(1 << i for i in set(self.saves) if i < 64)
         self.saves_output = saves_output
 
     def __repr__(self):
