@@ -17,7 +17,7 @@ from cpython.number cimport PyNumber_Add, PyNumber_InPlaceAdd
 from cpython.list cimport PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
-from autograd_c._ufuncs cimport fast_add, fast_iadd
+from autograd_c._ufuncs cimport ADD, MULTIPLY, SUBTRACT, TRUE_DIVIDE, fast_add, fast_iadd, fast_inplace
 
 import threading
 from time import perf_counter
@@ -162,6 +162,37 @@ cdef class TensorBase:
     def tanh(self):
         return _apply(_ops.tanh, (self,), None)
 
+    # In-place operators and .grad: the common case (an update under
+    # no_grad, as an optimizer step does) handled here; everything else
+    # goes to the Python versions in _tensor.Tensor, which define the
+    # behaviour.
+    def __iadd__(self, other):
+        return _inplace(self, ADD, other, _BaseTensor.__iadd__)
+
+    def __isub__(self, other):
+        return _inplace(self, SUBTRACT, other, _BaseTensor.__isub__)
+
+    def __imul__(self, other):
+        return _inplace(self, MULTIPLY, other, _BaseTensor.__imul__)
+
+    def __itruediv__(self, other):
+        return _inplace(self, TRUE_DIVIDE, other, _BaseTensor.__itruediv__)
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad = None
+        else:
+            _grad_setter(self, value)
+
+    @grad.deleter
+    def grad(self):
+        raise AttributeError("can't delete attribute 'grad'")
+
     def relu(self):
         return _apply(_ops.relu, (self,), None)
 
@@ -212,6 +243,24 @@ cdef inline bint _special():
     """Some thread has grad recording off or hooks on (see grad_mode.nondefault):
     only then is the thread-local state worth reading."""
     return PyList_GET_ITEM(_nondefault, 0) != <PyObject *>_ZERO
+
+
+cdef object _grad_setter = _tensor.Tensor.grad.fset
+
+
+cdef object _inplace(TensorBase self, int k, object other, object general):
+    """``self op= other`` when nothing is recorded and no node saw ``self``:
+    numpy's loop from C, then the version bump of ``mark_modified``."""
+    cdef TensorBase base = <TensorBase>self._base if self._base is not None else None
+    if ((not self._rg or (_special() and not _gm.grad_enabled))
+            and self._node is None and (base is None or base._node is None)):
+        od = (<TensorBase>other).data if isinstance(other, TensorBase) else other
+        if fast_inplace(k, self.data, od) is not NotImplemented:
+            self._version += 1
+            if base is not None:
+                base._version += 1
+            return self
+    return general(self, other)
 
 
 cdef inline TensorBase _new_tensor(object data):

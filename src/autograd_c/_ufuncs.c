@@ -1909,9 +1909,9 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 /*--- Type declarations ---*/
 struct __pyx_t_10autograd_c_7_ufuncs_Loop;
 
-/* "autograd_c/_ufuncs.pyx":170
- * # --------------------------------------------------------------------------
+/* "autograd_c/_ufuncs.pxd":4
  * 
+ * # slots of the loop table, one per ufunc the op rules use
  * cdef enum:             # <<<<<<<<<<<<<<
  *     ADD, SUBTRACT, MULTIPLY, TRUE_DIVIDE, MAXIMUM, MINIMUM,
  *     NEGATIVE, EXP, LOG, SQRT, TANH, NLOOPS
@@ -1931,7 +1931,7 @@ enum  {
   __pyx_e_10autograd_c_7_ufuncs_NLOOPS
 };
 
-/* "autograd_c/_ufuncs.pyx":267
+/* "autograd_c/_ufuncs.pyx":266
  * 
  * # in-place sums stage their result here first (see fast_iadd)
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -1942,7 +1942,7 @@ enum  {
   __pyx_e_10autograd_c_7_ufuncs__STAGE = 0x200
 };
 
-/* "autograd_c/_ufuncs.pyx":38
+/* "autograd_c/_ufuncs.pyx":39
  * cnp.import_ufunc()
  * 
  * ctypedef void (*loop_t)(char **, cnp.npy_intp *, cnp.npy_intp *, void *) noexcept nogil             # <<<<<<<<<<<<<<
@@ -1951,7 +1951,7 @@ enum  {
 */
 typedef void (*__pyx_t_10autograd_c_7_ufuncs_loop_t)(char **, npy_intp *, npy_intp *, void *);
 
-/* "autograd_c/_ufuncs.pyx":40
+/* "autograd_c/_ufuncs.pyx":41
  * ctypedef void (*loop_t)(char **, cnp.npy_intp *, cnp.npy_intp *, void *) noexcept nogil
  * 
  * cdef struct Loop:             # <<<<<<<<<<<<<<
@@ -3014,6 +3014,8 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_ufunc(void); /*proto*/
 
 /* Module declarations from "cpython.long" */
 
+/* Module declarations from "cpython.mem" */
+
 /* Module declarations from "autograd_c._ufuncs" */
 static npy_intp __pyx_v_10autograd_c_7_ufuncs__SMALL;
 static PyObject *__pyx_v_10autograd_c_7_ufuncs__ndarray = 0;
@@ -3187,7 +3189,7 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_tanh __pyx_string_tab[41]
 #define __pyx_n_u_true_divide __pyx_string_tab[42]
 #define __pyx_n_u_values __pyx_string_tab[43]
-#define __pyx_kp_b_PyObject_PyObject_PyObject_fast __pyx_string_tab[44]
+#define __pyx_kp_b_PyObject_PyObject_PyObject_PyObj __pyx_string_tab[44]
 #define __pyx_kp_b_iso88591_6_q __pyx_string_tab[45]
 #define __pyx_kp_b_iso88591_6_s __pyx_string_tab[46]
 #define __pyx_kp_b_iso88591_6 __pyx_string_tab[47]
@@ -5166,7 +5168,7 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":51
+/* "autograd_c/_ufuncs.pyx":52
  * 
  * 
  * cdef bint _find_loop(object uf, int nargs, Loop *out):             # <<<<<<<<<<<<<<
@@ -5190,7 +5192,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   int __pyx_t_8;
   __Pyx_RefNannySetupContext("_find_loop", 0);
 
-  /* "autograd_c/_ufuncs.pyx":53
+  /* "autograd_c/_ufuncs.pyx":54
  * cdef bint _find_loop(object uf, int nargs, Loop *out):
  *     """Find the all-float64 loop of ufunc ``uf`` (False if it has none)."""
  *     cdef cnp.ufunc u = <cnp.ufunc>uf             # <<<<<<<<<<<<<<
@@ -5202,7 +5204,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   __pyx_v_u = ((PyUFuncObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":55
+  /* "autograd_c/_ufuncs.pyx":56
  *     cdef cnp.ufunc u = <cnp.ufunc>uf
  *     cdef int k, j
  *     if u.nargs != nargs:             # <<<<<<<<<<<<<<
@@ -5214,7 +5216,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":56
+    /* "autograd_c/_ufuncs.pyx":57
  *     cdef int k, j
  *     if u.nargs != nargs:
  *         return False             # <<<<<<<<<<<<<<
@@ -5227,7 +5229,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":55
+    /* "autograd_c/_ufuncs.pyx":56
  *     cdef cnp.ufunc u = <cnp.ufunc>uf
  *     cdef int k, j
  *     if u.nargs != nargs:             # <<<<<<<<<<<<<<
@@ -5236,7 +5238,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":57
+  /* "autograd_c/_ufuncs.pyx":58
  *     if u.nargs != nargs:
  *         return False
  *     for k in range(u.ntypes):             # <<<<<<<<<<<<<<
@@ -5250,7 +5252,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "autograd_c/_ufuncs.pyx":58
+    /* "autograd_c/_ufuncs.pyx":59
  *         return False
  *     for k in range(u.ntypes):
  *         for j in range(nargs):             # <<<<<<<<<<<<<<
@@ -5264,7 +5266,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "autograd_c/_ufuncs.pyx":59
+      /* "autograd_c/_ufuncs.pyx":60
  *     for k in range(u.ntypes):
  *         for j in range(nargs):
  *             if u.types[k * nargs + j] != cnp.NPY_DOUBLE:             # <<<<<<<<<<<<<<
@@ -5276,7 +5278,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
       if (__pyx_t_2) {
 
 
-        /* "autograd_c/_ufuncs.pyx":60
+        /* "autograd_c/_ufuncs.pyx":61
  *         for j in range(nargs):
  *             if u.types[k * nargs + j] != cnp.NPY_DOUBLE:
  *                 break             # <<<<<<<<<<<<<<
@@ -5285,7 +5287,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
         goto __pyx_L7_break;
 
-        /* "autograd_c/_ufuncs.pyx":59
+        /* "autograd_c/_ufuncs.pyx":60
  *     for k in range(u.ntypes):
  *         for j in range(nargs):
  *             if u.types[k * nargs + j] != cnp.NPY_DOUBLE:             # <<<<<<<<<<<<<<
@@ -5296,7 +5298,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
     }
     /*else*/ {
 
-      /* "autograd_c/_ufuncs.pyx":62
+      /* "autograd_c/_ufuncs.pyx":63
  *                 break
  *         else:
  *             out.func = <loop_t>u.functions[k]             # <<<<<<<<<<<<<<
@@ -5305,7 +5307,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
       __pyx_v_out->func = ((__pyx_t_10autograd_c_7_ufuncs_loop_t)(__pyx_v_u->functions[__pyx_v_k]));
 
-      /* "autograd_c/_ufuncs.pyx":63
+      /* "autograd_c/_ufuncs.pyx":64
  *         else:
  *             out.func = <loop_t>u.functions[k]
  *             out.data = u.data[k]             # <<<<<<<<<<<<<<
@@ -5314,7 +5316,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
       __pyx_v_out->data = (__pyx_v_u->data[__pyx_v_k]);
 
-      /* "autograd_c/_ufuncs.pyx":64
+      /* "autograd_c/_ufuncs.pyx":65
  *             out.func = <loop_t>u.functions[k]
  *             out.data = u.data[k]
  *             return out.func != NULL             # <<<<<<<<<<<<<<
@@ -5332,7 +5334,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   }
 
 
-  /* "autograd_c/_ufuncs.pyx":65
+  /* "autograd_c/_ufuncs.pyx":66
  *             out.data = u.data[k]
  *             return out.func != NULL
  *     return False             # <<<<<<<<<<<<<<
@@ -5345,7 +5347,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":51
+  /* "autograd_c/_ufuncs.pyx":52
  * 
  * 
  * cdef bint _find_loop(object uf, int nargs, Loop *out):             # <<<<<<<<<<<<<<
@@ -5363,7 +5365,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":68
+/* "autograd_c/_ufuncs.pyx":69
  * 
  * 
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):             # <<<<<<<<<<<<<<
@@ -5380,7 +5382,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   int __pyx_t_3;
   __Pyx_RefNannySetupContext("_fast_array", 0);
 
-  /* "autograd_c/_ufuncs.pyx":70
+  /* "autograd_c/_ufuncs.pyx":71
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):
  *     """An exact float64 ndarray the fast path can read directly."""
  *     if type(x) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -5391,7 +5393,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":71
+    /* "autograd_c/_ufuncs.pyx":72
  *     """An exact float64 ndarray the fast path can read directly."""
  *     if type(x) is not _ndarray:
  *         return False             # <<<<<<<<<<<<<<
@@ -5404,7 +5406,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":70
+    /* "autograd_c/_ufuncs.pyx":71
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):
  *     """An exact float64 ndarray the fast path can read directly."""
  *     if type(x) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -5413,7 +5415,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":72
+  /* "autograd_c/_ufuncs.pyx":73
  *     if type(x) is not _ndarray:
  *         return False
  *     cdef cnp.ndarray a = <cnp.ndarray>x             # <<<<<<<<<<<<<<
@@ -5425,7 +5427,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   __pyx_v_a = ((PyArrayObject *)__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":73
+  /* "autograd_c/_ufuncs.pyx":74
  *         return False
  *     cdef cnp.ndarray a = <cnp.ndarray>x
  *     return (cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE             # <<<<<<<<<<<<<<
@@ -5443,7 +5445,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":74
+  /* "autograd_c/_ufuncs.pyx":75
  *     cdef cnp.ndarray a = <cnp.ndarray>x
  *     return (cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE
  *             and cnp.PyArray_NDIM(a) >= 1             # <<<<<<<<<<<<<<
@@ -5461,7 +5463,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":75
+  /* "autograd_c/_ufuncs.pyx":76
  *     return (cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE
  *             and cnp.PyArray_NDIM(a) >= 1
  *             and cnp.PyArray_ISCARRAY_RO(a)             # <<<<<<<<<<<<<<
@@ -5479,7 +5481,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":76
+  /* "autograd_c/_ufuncs.pyx":77
  *             and cnp.PyArray_NDIM(a) >= 1
  *             and cnp.PyArray_ISCARRAY_RO(a)
  *             and cnp.PyArray_ISNOTSWAPPED(a)             # <<<<<<<<<<<<<<
@@ -5497,7 +5499,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":77
+  /* "autograd_c/_ufuncs.pyx":78
  *             and cnp.PyArray_ISCARRAY_RO(a)
  *             and cnp.PyArray_ISNOTSWAPPED(a)
  *             and cnp.PyArray_SIZE(a) <= limit)             # <<<<<<<<<<<<<<
@@ -5515,7 +5517,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":68
+  /* "autograd_c/_ufuncs.pyx":69
  * 
  * 
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):             # <<<<<<<<<<<<<<
@@ -5531,7 +5533,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":80
+/* "autograd_c/_ufuncs.pyx":81
  * 
  * 
  * cdef inline bint _scalar(object x, double *v):             # <<<<<<<<<<<<<<
@@ -5550,7 +5552,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "autograd_c/_ufuncs.pyx":83
+  /* "autograd_c/_ufuncs.pyx":84
  *     """A Python float, numpy float64 or small Python int: its float64 value."""
  *     cdef long long i
  *     cdef int overflow = 0             # <<<<<<<<<<<<<<
@@ -5559,7 +5561,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
   __pyx_v_overflow = 0;
 
-  /* "autograd_c/_ufuncs.pyx":84
+  /* "autograd_c/_ufuncs.pyx":85
  *     cdef long long i
  *     cdef int overflow = 0
  *     if type(x) is float or type(x) is _float64:             # <<<<<<<<<<<<<<
@@ -5583,7 +5585,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":85
+    /* "autograd_c/_ufuncs.pyx":86
  *     cdef int overflow = 0
  *     if type(x) is float or type(x) is _float64:
  *         v[0] = PyFloat_AS_DOUBLE(x)             # <<<<<<<<<<<<<<
@@ -5592,7 +5594,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
     (__pyx_v_v[0]) = PyFloat_AS_DOUBLE(__pyx_v_x);
 
-    /* "autograd_c/_ufuncs.pyx":86
+    /* "autograd_c/_ufuncs.pyx":87
  *     if type(x) is float or type(x) is _float64:
  *         v[0] = PyFloat_AS_DOUBLE(x)
  *         return True             # <<<<<<<<<<<<<<
@@ -5605,7 +5607,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":84
+    /* "autograd_c/_ufuncs.pyx":85
  *     cdef long long i
  *     cdef int overflow = 0
  *     if type(x) is float or type(x) is _float64:             # <<<<<<<<<<<<<<
@@ -5614,7 +5616,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":87
+  /* "autograd_c/_ufuncs.pyx":88
  *         v[0] = PyFloat_AS_DOUBLE(x)
  *         return True
  *     if type(x) is int:             # <<<<<<<<<<<<<<
@@ -5625,17 +5627,17 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":88
+    /* "autograd_c/_ufuncs.pyx":89
  *         return True
  *     if type(x) is int:
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)             # <<<<<<<<<<<<<<
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):
  *             return False
 */
-    __pyx_t_3 = PyLong_AsLongLongAndOverflow(__pyx_v_x, (&__pyx_v_overflow)); if (unlikely(__pyx_t_3 == ((PY_LONG_LONG)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 88, __pyx_L1_error)
+    __pyx_t_3 = PyLong_AsLongLongAndOverflow(__pyx_v_x, (&__pyx_v_overflow)); if (unlikely(__pyx_t_3 == ((PY_LONG_LONG)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 89, __pyx_L1_error)
     __pyx_v_i = __pyx_t_3;
 
-    /* "autograd_c/_ufuncs.pyx":89
+    /* "autograd_c/_ufuncs.pyx":90
  *     if type(x) is int:
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):             # <<<<<<<<<<<<<<
@@ -5671,7 +5673,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
     if (__pyx_t_1) {
 
 
-      /* "autograd_c/_ufuncs.pyx":90
+      /* "autograd_c/_ufuncs.pyx":91
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):
  *             return False             # <<<<<<<<<<<<<<
@@ -5684,7 +5686,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
       }
       goto __pyx_L0;
 
-      /* "autograd_c/_ufuncs.pyx":89
+      /* "autograd_c/_ufuncs.pyx":90
  *     if type(x) is int:
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):             # <<<<<<<<<<<<<<
@@ -5693,7 +5695,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
     }
 
-    /* "autograd_c/_ufuncs.pyx":91
+    /* "autograd_c/_ufuncs.pyx":92
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):
  *             return False
  *         v[0] = <double>i             # <<<<<<<<<<<<<<
@@ -5702,7 +5704,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
     (__pyx_v_v[0]) = ((double)__pyx_v_i);
 
-    /* "autograd_c/_ufuncs.pyx":92
+    /* "autograd_c/_ufuncs.pyx":93
  *             return False
  *         v[0] = <double>i
  *         return True             # <<<<<<<<<<<<<<
@@ -5715,7 +5717,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":87
+    /* "autograd_c/_ufuncs.pyx":88
  *         v[0] = PyFloat_AS_DOUBLE(x)
  *         return True
  *     if type(x) is int:             # <<<<<<<<<<<<<<
@@ -5724,7 +5726,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":93
+  /* "autograd_c/_ufuncs.pyx":94
  *         v[0] = <double>i
  *         return True
  *     return False             # <<<<<<<<<<<<<<
@@ -5737,7 +5739,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":80
+  /* "autograd_c/_ufuncs.pyx":81
  * 
  * 
  * cdef inline bint _scalar(object x, double *v):             # <<<<<<<<<<<<<<
@@ -5756,7 +5758,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":96
+/* "autograd_c/_ufuncs.pyx":97
  * 
  * 
  * cdef inline cnp.ndarray _empty_like(cnp.ndarray a):             # <<<<<<<<<<<<<<
@@ -5773,16 +5775,16 @@ static CYTHON_INLINE PyArrayObject *__pyx_f_10autograd_c_7_ufuncs__empty_like(Py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_empty_like", 0);
 
-  /* "autograd_c/_ufuncs.pyx":97
+  /* "autograd_c/_ufuncs.pyx":98
  * 
  * cdef inline cnp.ndarray _empty_like(cnp.ndarray a):
  *     return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a), cnp.NPY_DOUBLE, 0)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyArray_EMPTY(PyArray_NDIM(__pyx_v_a), PyArray_DIMS(__pyx_v_a), NPY_DOUBLE, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 97, __pyx_L1_error)
+  __pyx_t_1 = PyArray_EMPTY(PyArray_NDIM(__pyx_v_a), PyArray_DIMS(__pyx_v_a), NPY_DOUBLE, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 98, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 97, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 98, __pyx_L1_error)
   {
     PyArrayObject *__pyx_temp;
     {
@@ -5794,7 +5796,7 @@ static CYTHON_INLINE PyArrayObject *__pyx_f_10autograd_c_7_ufuncs__empty_like(Py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":96
+  /* "autograd_c/_ufuncs.pyx":97
  * 
  * 
  * cdef inline cnp.ndarray _empty_like(cnp.ndarray a):             # <<<<<<<<<<<<<<
@@ -5813,7 +5815,7 @@ static CYTHON_INLINE PyArrayObject *__pyx_f_10autograd_c_7_ufuncs__empty_like(Py
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":100
+/* "autograd_c/_ufuncs.pyx":101
  * 
  * 
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):             # <<<<<<<<<<<<<<
@@ -5827,7 +5829,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
   int __pyx_t_1;
   int __pyx_t_2;
 
-  /* "autograd_c/_ufuncs.pyx":101
+  /* "autograd_c/_ufuncs.pyx":102
  * 
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):
  *     cdef int nd = cnp.PyArray_NDIM(a)             # <<<<<<<<<<<<<<
@@ -5836,7 +5838,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
 */
   __pyx_v_nd = PyArray_NDIM(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":102
+  /* "autograd_c/_ufuncs.pyx":103
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):
  *     cdef int nd = cnp.PyArray_NDIM(a)
  *     return (nd == cnp.PyArray_NDIM(b)             # <<<<<<<<<<<<<<
@@ -5854,7 +5856,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
     goto __pyx_L3_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":103
+  /* "autograd_c/_ufuncs.pyx":104
  *     cdef int nd = cnp.PyArray_NDIM(a)
  *     return (nd == cnp.PyArray_NDIM(b)
  *             and memcmp(cnp.PyArray_DIMS(a), cnp.PyArray_DIMS(b), nd * sizeof(cnp.npy_intp)) == 0)             # <<<<<<<<<<<<<<
@@ -5872,7 +5874,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":100
+  /* "autograd_c/_ufuncs.pyx":101
  * 
  * 
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):             # <<<<<<<<<<<<<<
@@ -5887,7 +5889,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":106
+/* "autograd_c/_ufuncs.pyx":107
  * 
  * 
  * cdef object _binary(Loop *loop, object a, object b):             # <<<<<<<<<<<<<<
@@ -5914,7 +5916,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_binary", 0);
 
-  /* "autograd_c/_ufuncs.pyx":117
+  /* "autograd_c/_ufuncs.pyx":118
  *     cdef double sa, sb
  *     cdef cnp.ndarray arr, res
  *     steps[0] = steps[1] = steps[2] = sizeof(double)             # <<<<<<<<<<<<<<
@@ -5928,18 +5930,18 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   (__pyx_v_steps[2]) = __pyx_t_1;
 
 
-  /* "autograd_c/_ufuncs.pyx":118
+  /* "autograd_c/_ufuncs.pyx":119
  *     cdef cnp.ndarray arr, res
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     if _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)
 */
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 118, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 119, __pyx_L1_error)
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":119
+    /* "autograd_c/_ufuncs.pyx":120
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     if _fast_array(a, _SMALL):
  *         arr = <cnp.ndarray>a             # <<<<<<<<<<<<<<
@@ -5951,7 +5953,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     __pyx_v_arr = ((PyArrayObject *)__pyx_t_3);
     __pyx_t_3 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":120
+    /* "autograd_c/_ufuncs.pyx":121
  *     if _fast_array(a, _SMALL):
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)             # <<<<<<<<<<<<<<
@@ -5960,32 +5962,32 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_arr);
 
-    /* "autograd_c/_ufuncs.pyx":121
+    /* "autograd_c/_ufuncs.pyx":122
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):             # <<<<<<<<<<<<<<
  *             if not _same_shape(arr, <cnp.ndarray>b):
  *                 return NotImplemented
 */
-    __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 121, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L1_error)
     if (__pyx_t_2) {
 
 
-      /* "autograd_c/_ufuncs.pyx":122
+      /* "autograd_c/_ufuncs.pyx":123
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):
  *             if not _same_shape(arr, <cnp.ndarray>b):             # <<<<<<<<<<<<<<
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
 */
-      __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_arr, ((PyArrayObject *)__pyx_v_b)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L1_error)
+      __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_arr, ((PyArrayObject *)__pyx_v_b)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 123, __pyx_L1_error)
       __pyx_t_4 = (!__pyx_t_2);
 
 
       if (__pyx_t_4) {
 
 
-        /* "autograd_c/_ufuncs.pyx":123
+        /* "autograd_c/_ufuncs.pyx":124
  *         if _fast_array(b, _SMALL):
  *             if not _same_shape(arr, <cnp.ndarray>b):
  *                 return NotImplemented             # <<<<<<<<<<<<<<
@@ -6003,7 +6005,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
         }
         goto __pyx_L0;
 
-        /* "autograd_c/_ufuncs.pyx":122
+        /* "autograd_c/_ufuncs.pyx":123
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):
  *             if not _same_shape(arr, <cnp.ndarray>b):             # <<<<<<<<<<<<<<
@@ -6012,7 +6014,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       }
 
-      /* "autograd_c/_ufuncs.pyx":124
+      /* "autograd_c/_ufuncs.pyx":125
  *             if not _same_shape(arr, <cnp.ndarray>b):
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)             # <<<<<<<<<<<<<<
@@ -6021,7 +6023,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       (__pyx_v_args[1]) = PyArray_BYTES(((PyArrayObject *)__pyx_v_b));
 
-      /* "autograd_c/_ufuncs.pyx":121
+      /* "autograd_c/_ufuncs.pyx":122
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):             # <<<<<<<<<<<<<<
@@ -6031,18 +6033,18 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
       goto __pyx_L4;
     }
 
-    /* "autograd_c/_ufuncs.pyx":125
+    /* "autograd_c/_ufuncs.pyx":126
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
  *         elif _scalar(b, &sb):             # <<<<<<<<<<<<<<
  *             args[1] = <char *>&sb
  *             steps[1] = 0
 */
-    __pyx_t_4 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_b, (&__pyx_v_sb)); if (unlikely(__pyx_t_4 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 125, __pyx_L1_error)
+    __pyx_t_4 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_b, (&__pyx_v_sb)); if (unlikely(__pyx_t_4 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 126, __pyx_L1_error)
     if (__pyx_t_4) {
 
 
-      /* "autograd_c/_ufuncs.pyx":126
+      /* "autograd_c/_ufuncs.pyx":127
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
  *         elif _scalar(b, &sb):
  *             args[1] = <char *>&sb             # <<<<<<<<<<<<<<
@@ -6051,7 +6053,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       (__pyx_v_args[1]) = ((char *)(&__pyx_v_sb));
 
-      /* "autograd_c/_ufuncs.pyx":127
+      /* "autograd_c/_ufuncs.pyx":128
  *         elif _scalar(b, &sb):
  *             args[1] = <char *>&sb
  *             steps[1] = 0             # <<<<<<<<<<<<<<
@@ -6060,7 +6062,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       (__pyx_v_steps[1]) = 0;
 
-      /* "autograd_c/_ufuncs.pyx":125
+      /* "autograd_c/_ufuncs.pyx":126
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
  *         elif _scalar(b, &sb):             # <<<<<<<<<<<<<<
@@ -6070,7 +6072,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
       goto __pyx_L4;
     }
 
-    /* "autograd_c/_ufuncs.pyx":129
+    /* "autograd_c/_ufuncs.pyx":130
  *             steps[1] = 0
  *         else:
  *             return NotImplemented             # <<<<<<<<<<<<<<
@@ -6091,7 +6093,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     }
     __pyx_L4:;
 
-    /* "autograd_c/_ufuncs.pyx":118
+    /* "autograd_c/_ufuncs.pyx":119
  *     cdef cnp.ndarray arr, res
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     if _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
@@ -6101,14 +6103,14 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     goto __pyx_L3;
   }
 
-  /* "autograd_c/_ufuncs.pyx":130
+  /* "autograd_c/_ufuncs.pyx":131
  *         else:
  *             return NotImplemented
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):             # <<<<<<<<<<<<<<
  *         arr = <cnp.ndarray>b
  *         args[0] = <char *>&sa
 */
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 131, __pyx_L1_error)
   if (__pyx_t_2) {
 
   } else {
@@ -6117,7 +6119,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 
     goto __pyx_L6_bool_binop_done;
   }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_a, (&__pyx_v_sa)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_a, (&__pyx_v_sa)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 131, __pyx_L1_error)
 
   __pyx_t_4 = __pyx_t_2;
 
@@ -6125,7 +6127,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   if (__pyx_t_4) {
 
 
-    /* "autograd_c/_ufuncs.pyx":131
+    /* "autograd_c/_ufuncs.pyx":132
  *             return NotImplemented
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):
  *         arr = <cnp.ndarray>b             # <<<<<<<<<<<<<<
@@ -6137,7 +6139,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     __pyx_v_arr = ((PyArrayObject *)__pyx_t_3);
     __pyx_t_3 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":132
+    /* "autograd_c/_ufuncs.pyx":133
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):
  *         arr = <cnp.ndarray>b
  *         args[0] = <char *>&sa             # <<<<<<<<<<<<<<
@@ -6146,7 +6148,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_args[0]) = ((char *)(&__pyx_v_sa));
 
-    /* "autograd_c/_ufuncs.pyx":133
+    /* "autograd_c/_ufuncs.pyx":134
  *         arr = <cnp.ndarray>b
  *         args[0] = <char *>&sa
  *         steps[0] = 0             # <<<<<<<<<<<<<<
@@ -6155,7 +6157,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_steps[0]) = 0;
 
-    /* "autograd_c/_ufuncs.pyx":134
+    /* "autograd_c/_ufuncs.pyx":135
  *         args[0] = <char *>&sa
  *         steps[0] = 0
  *         args[1] = cnp.PyArray_BYTES(arr)             # <<<<<<<<<<<<<<
@@ -6164,7 +6166,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_args[1]) = PyArray_BYTES(__pyx_v_arr);
 
-    /* "autograd_c/_ufuncs.pyx":130
+    /* "autograd_c/_ufuncs.pyx":131
  *         else:
  *             return NotImplemented
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):             # <<<<<<<<<<<<<<
@@ -6174,7 +6176,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     goto __pyx_L3;
   }
 
-  /* "autograd_c/_ufuncs.pyx":136
+  /* "autograd_c/_ufuncs.pyx":137
  *         args[1] = cnp.PyArray_BYTES(arr)
  *     else:
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -6195,19 +6197,19 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   }
   __pyx_L3:;
 
-  /* "autograd_c/_ufuncs.pyx":137
+  /* "autograd_c/_ufuncs.pyx":138
  *     else:
  *         return NotImplemented
  *     res = _empty_like(arr)             # <<<<<<<<<<<<<<
  *     args[2] = cnp.PyArray_BYTES(res)
  *     n = cnp.PyArray_SIZE(arr)
 */
-  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 137, __pyx_L1_error)
+  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_v_res = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":138
+  /* "autograd_c/_ufuncs.pyx":139
  *         return NotImplemented
  *     res = _empty_like(arr)
  *     args[2] = cnp.PyArray_BYTES(res)             # <<<<<<<<<<<<<<
@@ -6216,7 +6218,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
   (__pyx_v_args[2]) = PyArray_BYTES(__pyx_v_res);
 
-  /* "autograd_c/_ufuncs.pyx":139
+  /* "autograd_c/_ufuncs.pyx":140
  *     res = _empty_like(arr)
  *     args[2] = cnp.PyArray_BYTES(res)
  *     n = cnp.PyArray_SIZE(arr)             # <<<<<<<<<<<<<<
@@ -6225,7 +6227,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
   __pyx_v_n = PyArray_SIZE(__pyx_v_arr);
 
-  /* "autograd_c/_ufuncs.pyx":140
+  /* "autograd_c/_ufuncs.pyx":141
  *     args[2] = cnp.PyArray_BYTES(res)
  *     n = cnp.PyArray_SIZE(arr)
  *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
@@ -6234,7 +6236,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
   PyUFunc_clearfperr();
 
-  /* "autograd_c/_ufuncs.pyx":141
+  /* "autograd_c/_ufuncs.pyx":142
  *     n = cnp.PyArray_SIZE(arr)
  *     cnp.PyUFunc_clearfperr()
  *     loop.func(args, &n, steps, loop.data)             # <<<<<<<<<<<<<<
@@ -6243,7 +6245,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
   __pyx_v_loop->func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, __pyx_v_loop->data);
 
-  /* "autograd_c/_ufuncs.pyx":142
+  /* "autograd_c/_ufuncs.pyx":143
  *     cnp.PyUFunc_clearfperr()
  *     loop.func(args, &n, steps, loop.data)
  *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
@@ -6255,7 +6257,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   if (__pyx_t_4) {
 
 
-    /* "autograd_c/_ufuncs.pyx":143
+    /* "autograd_c/_ufuncs.pyx":144
  *     loop.func(args, &n, steps, loop.data)
  *     if cnp.PyUFunc_getfperr():
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -6273,7 +6275,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":142
+    /* "autograd_c/_ufuncs.pyx":143
  *     cnp.PyUFunc_clearfperr()
  *     loop.func(args, &n, steps, loop.data)
  *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
@@ -6282,7 +6284,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":144
+  /* "autograd_c/_ufuncs.pyx":145
  *     if cnp.PyUFunc_getfperr():
  *         return NotImplemented
  *     return res             # <<<<<<<<<<<<<<
@@ -6300,7 +6302,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":106
+  /* "autograd_c/_ufuncs.pyx":107
  * 
  * 
  * cdef object _binary(Loop *loop, object a, object b):             # <<<<<<<<<<<<<<
@@ -6326,7 +6328,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":147
+/* "autograd_c/_ufuncs.pyx":148
  * 
  * 
  * cdef object _unary(Loop *loop, object a):             # <<<<<<<<<<<<<<
@@ -6351,21 +6353,21 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_unary", 0);
 
-  /* "autograd_c/_ufuncs.pyx":151
+  /* "autograd_c/_ufuncs.pyx":152
  *     cdef cnp.npy_intp steps[2]
  *     cdef cnp.npy_intp n
  *     if not _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     cdef cnp.ndarray arr = <cnp.ndarray>a
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 151, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 152, __pyx_L1_error)
   __pyx_t_2 = (!__pyx_t_1);
 
 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":152
+    /* "autograd_c/_ufuncs.pyx":153
  *     cdef cnp.npy_intp n
  *     if not _fast_array(a, _SMALL):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -6383,7 +6385,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":151
+    /* "autograd_c/_ufuncs.pyx":152
  *     cdef cnp.npy_intp steps[2]
  *     cdef cnp.npy_intp n
  *     if not _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
@@ -6392,7 +6394,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":153
+  /* "autograd_c/_ufuncs.pyx":154
  *     if not _fast_array(a, _SMALL):
  *         return NotImplemented
  *     cdef cnp.ndarray arr = <cnp.ndarray>a             # <<<<<<<<<<<<<<
@@ -6404,19 +6406,19 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   __pyx_v_arr = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":154
+  /* "autograd_c/_ufuncs.pyx":155
  *         return NotImplemented
  *     cdef cnp.ndarray arr = <cnp.ndarray>a
  *     cdef cnp.ndarray res = _empty_like(arr)             # <<<<<<<<<<<<<<
  *     args[0] = cnp.PyArray_BYTES(arr)
  *     args[1] = cnp.PyArray_BYTES(res)
 */
-  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 154, __pyx_L1_error)
+  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 155, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_v_res = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":155
+  /* "autograd_c/_ufuncs.pyx":156
  *     cdef cnp.ndarray arr = <cnp.ndarray>a
  *     cdef cnp.ndarray res = _empty_like(arr)
  *     args[0] = cnp.PyArray_BYTES(arr)             # <<<<<<<<<<<<<<
@@ -6425,7 +6427,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_arr);
 
-  /* "autograd_c/_ufuncs.pyx":156
+  /* "autograd_c/_ufuncs.pyx":157
  *     cdef cnp.ndarray res = _empty_like(arr)
  *     args[0] = cnp.PyArray_BYTES(arr)
  *     args[1] = cnp.PyArray_BYTES(res)             # <<<<<<<<<<<<<<
@@ -6434,7 +6436,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   (__pyx_v_args[1]) = PyArray_BYTES(__pyx_v_res);
 
-  /* "autograd_c/_ufuncs.pyx":157
+  /* "autograd_c/_ufuncs.pyx":158
  *     args[0] = cnp.PyArray_BYTES(arr)
  *     args[1] = cnp.PyArray_BYTES(res)
  *     steps[0] = steps[1] = sizeof(double)             # <<<<<<<<<<<<<<
@@ -6447,7 +6449,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   (__pyx_v_steps[1]) = __pyx_t_4;
 
 
-  /* "autograd_c/_ufuncs.pyx":158
+  /* "autograd_c/_ufuncs.pyx":159
  *     args[1] = cnp.PyArray_BYTES(res)
  *     steps[0] = steps[1] = sizeof(double)
  *     n = cnp.PyArray_SIZE(arr)             # <<<<<<<<<<<<<<
@@ -6456,7 +6458,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   __pyx_v_n = PyArray_SIZE(__pyx_v_arr);
 
-  /* "autograd_c/_ufuncs.pyx":159
+  /* "autograd_c/_ufuncs.pyx":160
  *     steps[0] = steps[1] = sizeof(double)
  *     n = cnp.PyArray_SIZE(arr)
  *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
@@ -6465,7 +6467,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   PyUFunc_clearfperr();
 
-  /* "autograd_c/_ufuncs.pyx":160
+  /* "autograd_c/_ufuncs.pyx":161
  *     n = cnp.PyArray_SIZE(arr)
  *     cnp.PyUFunc_clearfperr()
  *     loop.func(args, &n, steps, loop.data)             # <<<<<<<<<<<<<<
@@ -6474,7 +6476,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   __pyx_v_loop->func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, __pyx_v_loop->data);
 
-  /* "autograd_c/_ufuncs.pyx":161
+  /* "autograd_c/_ufuncs.pyx":162
  *     cnp.PyUFunc_clearfperr()
  *     loop.func(args, &n, steps, loop.data)
  *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
@@ -6486,7 +6488,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":162
+    /* "autograd_c/_ufuncs.pyx":163
  *     loop.func(args, &n, steps, loop.data)
  *     if cnp.PyUFunc_getfperr():
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -6504,7 +6506,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":161
+    /* "autograd_c/_ufuncs.pyx":162
  *     cnp.PyUFunc_clearfperr()
  *     loop.func(args, &n, steps, loop.data)
  *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
@@ -6513,7 +6515,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":163
+  /* "autograd_c/_ufuncs.pyx":164
  *     if cnp.PyUFunc_getfperr():
  *         return NotImplemented
  *     return res             # <<<<<<<<<<<<<<
@@ -6531,7 +6533,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":147
+  /* "autograd_c/_ufuncs.pyx":148
  * 
  * 
  * cdef object _unary(Loop *loop, object a):             # <<<<<<<<<<<<<<
@@ -6555,7 +6557,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":184
+/* "autograd_c/_ufuncs.pyx":183
  * 
  * 
  * cdef inline object _call2(int k, object a, object b):             # <<<<<<<<<<<<<<
@@ -6577,7 +6579,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_call2", 0);
 
-  /* "autograd_c/_ufuncs.pyx":186
+  /* "autograd_c/_ufuncs.pyx":185
  * cdef inline object _call2(int k, object a, object b):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6586,19 +6588,19 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
 */
   if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_k])) {
 
-    /* "autograd_c/_ufuncs.pyx":187
+    /* "autograd_c/_ufuncs.pyx":186
  *     cdef object r
  *     if _have[k]:
  *         r = _binary(&_loops[k], a, b)             # <<<<<<<<<<<<<<
  *         if r is not NotImplemented:
  *             return r
 */
-    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 187, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_v_r = __pyx_t_1;
     __pyx_t_1 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":188
+    /* "autograd_c/_ufuncs.pyx":187
  *     if _have[k]:
  *         r = _binary(&_loops[k], a, b)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6609,7 +6611,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
     if (__pyx_t_2) {
 
 
-      /* "autograd_c/_ufuncs.pyx":189
+      /* "autograd_c/_ufuncs.pyx":188
  *         r = _binary(&_loops[k], a, b)
  *         if r is not NotImplemented:
  *             return r             # <<<<<<<<<<<<<<
@@ -6627,7 +6629,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
       }
       goto __pyx_L0;
 
-      /* "autograd_c/_ufuncs.pyx":188
+      /* "autograd_c/_ufuncs.pyx":187
  *     if _have[k]:
  *         r = _binary(&_loops[k], a, b)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6636,7 +6638,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
 */
     }
 
-    /* "autograd_c/_ufuncs.pyx":186
+    /* "autograd_c/_ufuncs.pyx":185
  * cdef inline object _call2(int k, object a, object b):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6645,7 +6647,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":190
+  /* "autograd_c/_ufuncs.pyx":189
  *         if r is not NotImplemented:
  *             return r
  *     return _ufunc_objs[k](a, b)             # <<<<<<<<<<<<<<
@@ -6655,7 +6657,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   __pyx_t_3 = NULL;
   if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 190, __pyx_L1_error)
+    __PYX_ERR(0, 189, __pyx_L1_error)
   }
   __Pyx_INCREF(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k));
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k); 
@@ -6676,7 +6678,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 190, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 189, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -6690,7 +6692,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":184
+  /* "autograd_c/_ufuncs.pyx":183
  * 
  * 
  * cdef inline object _call2(int k, object a, object b):             # <<<<<<<<<<<<<<
@@ -6712,7 +6714,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":193
+/* "autograd_c/_ufuncs.pyx":192
  * 
  * 
  * cdef inline object _call1(int k, object a):             # <<<<<<<<<<<<<<
@@ -6734,7 +6736,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_call1", 0);
 
-  /* "autograd_c/_ufuncs.pyx":195
+  /* "autograd_c/_ufuncs.pyx":194
  * cdef inline object _call1(int k, object a):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6743,19 +6745,19 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
 */
   if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_k])) {
 
-    /* "autograd_c/_ufuncs.pyx":196
+    /* "autograd_c/_ufuncs.pyx":195
  *     cdef object r
  *     if _have[k]:
  *         r = _unary(&_loops[k], a)             # <<<<<<<<<<<<<<
  *         if r is not NotImplemented:
  *             return r
 */
-    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__unary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 196, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__unary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 195, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_v_r = __pyx_t_1;
     __pyx_t_1 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":197
+    /* "autograd_c/_ufuncs.pyx":196
  *     if _have[k]:
  *         r = _unary(&_loops[k], a)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6766,7 +6768,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
     if (__pyx_t_2) {
 
 
-      /* "autograd_c/_ufuncs.pyx":198
+      /* "autograd_c/_ufuncs.pyx":197
  *         r = _unary(&_loops[k], a)
  *         if r is not NotImplemented:
  *             return r             # <<<<<<<<<<<<<<
@@ -6784,7 +6786,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
       }
       goto __pyx_L0;
 
-      /* "autograd_c/_ufuncs.pyx":197
+      /* "autograd_c/_ufuncs.pyx":196
  *     if _have[k]:
  *         r = _unary(&_loops[k], a)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6793,7 +6795,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
 */
     }
 
-    /* "autograd_c/_ufuncs.pyx":195
+    /* "autograd_c/_ufuncs.pyx":194
  * cdef inline object _call1(int k, object a):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6802,7 +6804,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":199
+  /* "autograd_c/_ufuncs.pyx":198
  *         if r is not NotImplemented:
  *             return r
  *     return _ufunc_objs[k](a)             # <<<<<<<<<<<<<<
@@ -6812,7 +6814,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   __pyx_t_3 = NULL;
   if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 199, __pyx_L1_error)
+    __PYX_ERR(0, 198, __pyx_L1_error)
   }
   __Pyx_INCREF(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k));
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k); 
@@ -6833,7 +6835,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 199, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 198, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -6847,7 +6849,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":193
+  /* "autograd_c/_ufuncs.pyx":192
  * 
  * 
  * cdef inline object _call1(int k, object a):             # <<<<<<<<<<<<<<
@@ -6869,7 +6871,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":202
+/* "autograd_c/_ufuncs.pyx":201
  * 
  * 
  * def add(a, b):             # <<<<<<<<<<<<<<
@@ -6918,39 +6920,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 202, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 201, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 202, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 201, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 202, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 201, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add", 0) < (0)) __PYX_ERR(0, 202, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add", 0) < (0)) __PYX_ERR(0, 201, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, i); __PYX_ERR(0, 202, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, i); __PYX_ERR(0, 201, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 202, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 201, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 202, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 201, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 202, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 201, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -6980,14 +6982,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_add(CYTHON_UNUSED PyObject *__py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add", 0);
 
-  /* "autograd_c/_ufuncs.pyx":204
+  /* "autograd_c/_ufuncs.pyx":203
  * def add(a, b):
  *     """``np.add(a, b)``."""
  *     return _call2(ADD, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_ADD, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_ADD, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 203, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7000,7 +7002,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_add(CYTHON_UNUSED PyObject *__py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":202
+  /* "autograd_c/_ufuncs.pyx":201
  * 
  * 
  * def add(a, b):             # <<<<<<<<<<<<<<
@@ -7019,7 +7021,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_add(CYTHON_UNUSED PyObject *__py
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":207
+/* "autograd_c/_ufuncs.pyx":206
  * 
  * 
  * def subtract(a, b):             # <<<<<<<<<<<<<<
@@ -7068,39 +7070,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 207, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 206, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 207, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 206, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 207, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 206, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "subtract", 0) < (0)) __PYX_ERR(0, 207, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "subtract", 0) < (0)) __PYX_ERR(0, 206, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, i); __PYX_ERR(0, 207, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, i); __PYX_ERR(0, 206, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 207, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 206, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 207, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 206, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 207, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 206, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7130,14 +7132,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_2subtract(CYTHON_UNUSED PyObject
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("subtract", 0);
 
-  /* "autograd_c/_ufuncs.pyx":209
+  /* "autograd_c/_ufuncs.pyx":208
  * def subtract(a, b):
  *     """``np.subtract(a, b)``."""
  *     return _call2(SUBTRACT, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_SUBTRACT, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_SUBTRACT, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 208, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7150,7 +7152,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_2subtract(CYTHON_UNUSED PyObject
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":207
+  /* "autograd_c/_ufuncs.pyx":206
  * 
  * 
  * def subtract(a, b):             # <<<<<<<<<<<<<<
@@ -7169,7 +7171,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_2subtract(CYTHON_UNUSED PyObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":212
+/* "autograd_c/_ufuncs.pyx":211
  * 
  * 
  * def multiply(a, b):             # <<<<<<<<<<<<<<
@@ -7218,39 +7220,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 212, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 211, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 212, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 211, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 212, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 211, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "multiply", 0) < (0)) __PYX_ERR(0, 212, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "multiply", 0) < (0)) __PYX_ERR(0, 211, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, i); __PYX_ERR(0, 212, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, i); __PYX_ERR(0, 211, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 212, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 211, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 212, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 211, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 212, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 211, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7280,14 +7282,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_4multiply(CYTHON_UNUSED PyObject
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("multiply", 0);
 
-  /* "autograd_c/_ufuncs.pyx":214
+  /* "autograd_c/_ufuncs.pyx":213
  * def multiply(a, b):
  *     """``np.multiply(a, b)``."""
  *     return _call2(MULTIPLY, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MULTIPLY, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 214, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MULTIPLY, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 213, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7300,7 +7302,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_4multiply(CYTHON_UNUSED PyObject
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":212
+  /* "autograd_c/_ufuncs.pyx":211
  * 
  * 
  * def multiply(a, b):             # <<<<<<<<<<<<<<
@@ -7319,7 +7321,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_4multiply(CYTHON_UNUSED PyObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":217
+/* "autograd_c/_ufuncs.pyx":216
  * 
  * 
  * def true_divide(a, b):             # <<<<<<<<<<<<<<
@@ -7368,39 +7370,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 217, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 216, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 217, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 216, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 217, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 216, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "true_divide", 0) < (0)) __PYX_ERR(0, 217, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "true_divide", 0) < (0)) __PYX_ERR(0, 216, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, i); __PYX_ERR(0, 217, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, i); __PYX_ERR(0, 216, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 217, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 216, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 217, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 216, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 217, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 216, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7430,14 +7432,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_6true_divide(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("true_divide", 0);
 
-  /* "autograd_c/_ufuncs.pyx":219
+  /* "autograd_c/_ufuncs.pyx":218
  * def true_divide(a, b):
  *     """``np.true_divide(a, b)``."""
  *     return _call2(TRUE_DIVIDE, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_TRUE_DIVIDE, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 219, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_TRUE_DIVIDE, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7450,7 +7452,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_6true_divide(CYTHON_UNUSED PyObj
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":217
+  /* "autograd_c/_ufuncs.pyx":216
  * 
  * 
  * def true_divide(a, b):             # <<<<<<<<<<<<<<
@@ -7469,7 +7471,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_6true_divide(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":222
+/* "autograd_c/_ufuncs.pyx":221
  * 
  * 
  * def maximum(a, b):             # <<<<<<<<<<<<<<
@@ -7518,39 +7520,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 222, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 221, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 221, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 221, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "maximum", 0) < (0)) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "maximum", 0) < (0)) __PYX_ERR(0, 221, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, i); __PYX_ERR(0, 222, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, i); __PYX_ERR(0, 221, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 221, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 221, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 222, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 221, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7580,14 +7582,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_8maximum(CYTHON_UNUSED PyObject 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("maximum", 0);
 
-  /* "autograd_c/_ufuncs.pyx":224
+  /* "autograd_c/_ufuncs.pyx":223
  * def maximum(a, b):
  *     """``np.maximum(a, b)``."""
  *     return _call2(MAXIMUM, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MAXIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 224, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MAXIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7600,7 +7602,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_8maximum(CYTHON_UNUSED PyObject 
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":222
+  /* "autograd_c/_ufuncs.pyx":221
  * 
  * 
  * def maximum(a, b):             # <<<<<<<<<<<<<<
@@ -7619,7 +7621,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_8maximum(CYTHON_UNUSED PyObject 
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":227
+/* "autograd_c/_ufuncs.pyx":226
  * 
  * 
  * def minimum(a, b):             # <<<<<<<<<<<<<<
@@ -7668,39 +7670,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 227, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 226, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 226, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 226, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minimum", 0) < (0)) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minimum", 0) < (0)) __PYX_ERR(0, 226, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, i); __PYX_ERR(0, 227, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, i); __PYX_ERR(0, 226, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 226, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 226, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 227, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 226, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7730,14 +7732,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_10minimum(CYTHON_UNUSED PyObject
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("minimum", 0);
 
-  /* "autograd_c/_ufuncs.pyx":229
+  /* "autograd_c/_ufuncs.pyx":228
  * def minimum(a, b):
  *     """``np.minimum(a, b)``."""
  *     return _call2(MINIMUM, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MINIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 229, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MINIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 228, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7750,7 +7752,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_10minimum(CYTHON_UNUSED PyObject
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":227
+  /* "autograd_c/_ufuncs.pyx":226
  * 
  * 
  * def minimum(a, b):             # <<<<<<<<<<<<<<
@@ -7769,7 +7771,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_10minimum(CYTHON_UNUSED PyObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":232
+/* "autograd_c/_ufuncs.pyx":231
  * 
  * 
  * def negative(a):             # <<<<<<<<<<<<<<
@@ -7817,32 +7819,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 232, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 231, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 231, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "negative", 0) < (0)) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "negative", 0) < (0)) __PYX_ERR(0, 231, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, i); __PYX_ERR(0, 232, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, i); __PYX_ERR(0, 231, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 231, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 232, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 231, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7872,14 +7874,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_12negative(CYTHON_UNUSED PyObjec
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("negative", 0);
 
-  /* "autograd_c/_ufuncs.pyx":234
+  /* "autograd_c/_ufuncs.pyx":233
  * def negative(a):
  *     """``np.negative(a)``."""
  *     return _call1(NEGATIVE, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_NEGATIVE, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_NEGATIVE, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 233, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7892,7 +7894,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_12negative(CYTHON_UNUSED PyObjec
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":232
+  /* "autograd_c/_ufuncs.pyx":231
  * 
  * 
  * def negative(a):             # <<<<<<<<<<<<<<
@@ -7911,7 +7913,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_12negative(CYTHON_UNUSED PyObjec
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":237
+/* "autograd_c/_ufuncs.pyx":236
  * 
  * 
  * def exp(a):             # <<<<<<<<<<<<<<
@@ -7959,32 +7961,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 237, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 236, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 237, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 236, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exp", 0) < (0)) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exp", 0) < (0)) __PYX_ERR(0, 236, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, i); __PYX_ERR(0, 237, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, i); __PYX_ERR(0, 236, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 237, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 236, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 237, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 236, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8014,14 +8016,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exp", 0);
 
-  /* "autograd_c/_ufuncs.pyx":239
+  /* "autograd_c/_ufuncs.pyx":238
  * def exp(a):
  *     """``np.exp(a)``."""
  *     return _call1(EXP, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_EXP, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_EXP, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8034,7 +8036,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":237
+  /* "autograd_c/_ufuncs.pyx":236
  * 
  * 
  * def exp(a):             # <<<<<<<<<<<<<<
@@ -8053,7 +8055,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":242
+/* "autograd_c/_ufuncs.pyx":241
  * 
  * 
  * def log(a):             # <<<<<<<<<<<<<<
@@ -8101,32 +8103,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 242, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 241, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 242, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "log", 0) < (0)) __PYX_ERR(0, 242, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "log", 0) < (0)) __PYX_ERR(0, 241, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, i); __PYX_ERR(0, 242, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, i); __PYX_ERR(0, 241, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 242, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 242, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 241, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8156,14 +8158,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("log", 0);
 
-  /* "autograd_c/_ufuncs.pyx":244
+  /* "autograd_c/_ufuncs.pyx":243
  * def log(a):
  *     """``np.log(a)``."""
  *     return _call1(LOG, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_LOG, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 244, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_LOG, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 243, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8176,7 +8178,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":242
+  /* "autograd_c/_ufuncs.pyx":241
  * 
  * 
  * def log(a):             # <<<<<<<<<<<<<<
@@ -8195,7 +8197,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":247
+/* "autograd_c/_ufuncs.pyx":246
  * 
  * 
  * def sqrt(a):             # <<<<<<<<<<<<<<
@@ -8243,32 +8245,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 247, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 246, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 247, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 246, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "sqrt", 0) < (0)) __PYX_ERR(0, 247, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "sqrt", 0) < (0)) __PYX_ERR(0, 246, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, i); __PYX_ERR(0, 247, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, i); __PYX_ERR(0, 246, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 247, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 246, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 247, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 246, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8298,14 +8300,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("sqrt", 0);
 
-  /* "autograd_c/_ufuncs.pyx":249
+  /* "autograd_c/_ufuncs.pyx":248
  * def sqrt(a):
  *     """``np.sqrt(a)``."""
  *     return _call1(SQRT, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_SQRT, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 249, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_SQRT, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 248, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8318,7 +8320,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":247
+  /* "autograd_c/_ufuncs.pyx":246
  * 
  * 
  * def sqrt(a):             # <<<<<<<<<<<<<<
@@ -8337,7 +8339,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":252
+/* "autograd_c/_ufuncs.pyx":251
  * 
  * 
  * def tanh(a):             # <<<<<<<<<<<<<<
@@ -8385,32 +8387,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 252, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 251, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "tanh", 0) < (0)) __PYX_ERR(0, 252, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "tanh", 0) < (0)) __PYX_ERR(0, 251, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, i); __PYX_ERR(0, 252, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, i); __PYX_ERR(0, 251, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 252, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 252, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 251, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8440,14 +8442,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("tanh", 0);
 
-  /* "autograd_c/_ufuncs.pyx":254
+  /* "autograd_c/_ufuncs.pyx":253
  * def tanh(a):
  *     """``np.tanh(a)``."""
  *     return _call1(TANH, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_TANH, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 254, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_TANH, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 253, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8460,7 +8462,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":252
+  /* "autograd_c/_ufuncs.pyx":251
  * 
  * 
  * def tanh(a):             # <<<<<<<<<<<<<<
@@ -8479,7 +8481,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":257
+/* "autograd_c/_ufuncs.pyx":256
  * 
  * 
  * cdef object fast_add(object a, object b):             # <<<<<<<<<<<<<<
@@ -8496,7 +8498,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("fast_add", 0);
 
-  /* "autograd_c/_ufuncs.pyx":261
+  /* "autograd_c/_ufuncs.pyx":260
  *     (the caller then uses numpy, possibly in place). For the engine's
  *     gradient accumulation."""
  *     if _have[ADD]:             # <<<<<<<<<<<<<<
@@ -8505,14 +8507,14 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
 */
   if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_ADD])) {
 
-    /* "autograd_c/_ufuncs.pyx":262
+    /* "autograd_c/_ufuncs.pyx":261
  *     gradient accumulation."""
  *     if _have[ADD]:
  *         return _binary(&_loops[ADD], a, b)             # <<<<<<<<<<<<<<
  *     return NotImplemented
  * 
 */
-    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 262, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 261, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     {
       PyObject *__pyx_temp;
@@ -8525,7 +8527,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
     __pyx_t_1 = 0;
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":261
+    /* "autograd_c/_ufuncs.pyx":260
  *     (the caller then uses numpy, possibly in place). For the engine's
  *     gradient accumulation."""
  *     if _have[ADD]:             # <<<<<<<<<<<<<<
@@ -8534,7 +8536,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":263
+  /* "autograd_c/_ufuncs.pyx":262
  *     if _have[ADD]:
  *         return _binary(&_loops[ADD], a, b)
  *     return NotImplemented             # <<<<<<<<<<<<<<
@@ -8552,7 +8554,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":257
+  /* "autograd_c/_ufuncs.pyx":256
  * 
  * 
  * cdef object fast_add(object a, object b):             # <<<<<<<<<<<<<<
@@ -8571,7 +8573,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":271
+/* "autograd_c/_ufuncs.pyx":270
  * 
  * 
  * cdef object fast_iadd(object acc, object g):             # <<<<<<<<<<<<<<
@@ -8597,7 +8599,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("fast_iadd", 0);
 
-  /* "autograd_c/_ufuncs.pyx":282
+  /* "autograd_c/_ufuncs.pyx":281
  *     cdef cnp.npy_intp steps[3]
  *     cdef cnp.npy_intp n
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):             # <<<<<<<<<<<<<<
@@ -8610,7 +8612,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     __pyx_t_1 = (__pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_ADD]);
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_acc, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_acc, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L1_error)
   if (__pyx_t_2) {
 
   } else {
@@ -8619,7 +8621,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_g, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_g, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_2;
 
@@ -8630,7 +8632,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":283
+    /* "autograd_c/_ufuncs.pyx":282
  *     cdef cnp.npy_intp n
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -8648,7 +8650,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":282
+    /* "autograd_c/_ufuncs.pyx":281
  *     cdef cnp.npy_intp steps[3]
  *     cdef cnp.npy_intp n
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):             # <<<<<<<<<<<<<<
@@ -8657,7 +8659,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":284
+  /* "autograd_c/_ufuncs.pyx":283
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>acc             # <<<<<<<<<<<<<<
@@ -8669,7 +8671,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   __pyx_v_a = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":285
+  /* "autograd_c/_ufuncs.pyx":284
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>acc
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):             # <<<<<<<<<<<<<<
@@ -8686,7 +8688,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 
     goto __pyx_L8_bool_binop_done;
   }
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_g)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_g)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 284, __pyx_L1_error)
   __pyx_t_4 = (!__pyx_t_1);
 
 
@@ -8697,7 +8699,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":286
+    /* "autograd_c/_ufuncs.pyx":285
  *     cdef cnp.ndarray a = <cnp.ndarray>acc
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -8715,7 +8717,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":285
+    /* "autograd_c/_ufuncs.pyx":284
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>acc
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):             # <<<<<<<<<<<<<<
@@ -8724,7 +8726,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":287
+  /* "autograd_c/_ufuncs.pyx":286
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
  *         return NotImplemented
  *     n = cnp.PyArray_SIZE(a)             # <<<<<<<<<<<<<<
@@ -8733,7 +8735,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   __pyx_v_n = PyArray_SIZE(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":288
+  /* "autograd_c/_ufuncs.pyx":287
  *         return NotImplemented
  *     n = cnp.PyArray_SIZE(a)
  *     args[0] = cnp.PyArray_BYTES(a)             # <<<<<<<<<<<<<<
@@ -8742,7 +8744,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":289
+  /* "autograd_c/_ufuncs.pyx":288
  *     n = cnp.PyArray_SIZE(a)
  *     args[0] = cnp.PyArray_BYTES(a)
  *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)             # <<<<<<<<<<<<<<
@@ -8751,7 +8753,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (__pyx_v_args[1]) = PyArray_BYTES(((PyArrayObject *)__pyx_v_g));
 
-  /* "autograd_c/_ufuncs.pyx":290
+  /* "autograd_c/_ufuncs.pyx":289
  *     args[0] = cnp.PyArray_BYTES(a)
  *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
  *     args[2] = <char *>stage             # <<<<<<<<<<<<<<
@@ -8760,7 +8762,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (__pyx_v_args[2]) = ((char *)__pyx_v_stage);
 
-  /* "autograd_c/_ufuncs.pyx":291
+  /* "autograd_c/_ufuncs.pyx":290
  *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
  *     args[2] = <char *>stage
  *     steps[0] = steps[1] = steps[2] = sizeof(double)             # <<<<<<<<<<<<<<
@@ -8774,7 +8776,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   (__pyx_v_steps[2]) = __pyx_t_5;
 
 
-  /* "autograd_c/_ufuncs.pyx":292
+  /* "autograd_c/_ufuncs.pyx":291
  *     args[2] = <char *>stage
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
@@ -8783,7 +8785,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   PyUFunc_clearfperr();
 
-  /* "autograd_c/_ufuncs.pyx":293
+  /* "autograd_c/_ufuncs.pyx":292
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     cnp.PyUFunc_clearfperr()
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)             # <<<<<<<<<<<<<<
@@ -8792,7 +8794,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD]).func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD]).data);
 
-  /* "autograd_c/_ufuncs.pyx":294
+  /* "autograd_c/_ufuncs.pyx":293
  *     cnp.PyUFunc_clearfperr()
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
  *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
@@ -8804,7 +8806,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":295
+    /* "autograd_c/_ufuncs.pyx":294
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
  *     if cnp.PyUFunc_getfperr():
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -8822,7 +8824,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":294
+    /* "autograd_c/_ufuncs.pyx":293
  *     cnp.PyUFunc_clearfperr()
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
  *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
@@ -8831,7 +8833,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":296
+  /* "autograd_c/_ufuncs.pyx":295
  *     if cnp.PyUFunc_getfperr():
  *         return NotImplemented
  *     memcpy(args[0], stage, n * sizeof(double))             # <<<<<<<<<<<<<<
@@ -8840,7 +8842,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (void)(memcpy((__pyx_v_args[0]), __pyx_v_stage, (__pyx_v_n * (sizeof(double)))));
 
-  /* "autograd_c/_ufuncs.pyx":297
+  /* "autograd_c/_ufuncs.pyx":296
  *         return NotImplemented
  *     memcpy(args[0], stage, n * sizeof(double))
  *     return acc             # <<<<<<<<<<<<<<
@@ -8858,7 +8860,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":271
+  /* "autograd_c/_ufuncs.pyx":270
  * 
  * 
  * cdef object fast_iadd(object acc, object g):             # <<<<<<<<<<<<<<
@@ -8882,7 +8884,524 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":300
+/* "autograd_c/_ufuncs.pyx":299
+ * 
+ * 
+ * cdef object fast_inplace(int k, object out, object other):             # <<<<<<<<<<<<<<
+ *     """``ufunc_k(out, other, out=out)`` for a writeable float64 array ``out``
+ *     and a same-shape float64 array or a scalar ``other``; else NotImplemented.
+*/
+
+static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObject *__pyx_v_out, PyObject *__pyx_v_other) {
+  double __pyx_v_stage_small[__pyx_e_10autograd_c_7_ufuncs__STAGE];
+  double *__pyx_v_stage;
+  double __pyx_v_sb;
+  char *__pyx_v_args[3];
+  npy_intp __pyx_v_steps[3];
+  npy_intp __pyx_v_n;
+  int __pyx_v_flags;
+  PyArrayObject *__pyx_v_a = 0;
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("fast_inplace", 0);
+
+  /* "autograd_c/_ufuncs.pyx":313
+ *     cdef cnp.npy_intp n
+ *     cdef int flags
+ *     if not (_have[k] and _fast_array(out, _SMALL)):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>out
+*/
+  if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_k])) {
+  } else {
+
+    __pyx_t_1 = (__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_k]);
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_out, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 313, __pyx_L1_error)
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  __pyx_t_2 = (!__pyx_t_1);
+
+
+  if (__pyx_t_2) {
+
+
+    /* "autograd_c/_ufuncs.pyx":314
+ *     cdef int flags
+ *     if not (_have[k] and _fast_array(out, _SMALL)):
+ *         return NotImplemented             # <<<<<<<<<<<<<<
+ *     cdef cnp.ndarray a = <cnp.ndarray>out
+ *     if not cnp.PyArray_ISWRITEABLE(a):
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_builtin_NotImplemented);
+        __pyx_r = __pyx_builtin_NotImplemented;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "autograd_c/_ufuncs.pyx":313
+ *     cdef cnp.npy_intp n
+ *     cdef int flags
+ *     if not (_have[k] and _fast_array(out, _SMALL)):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>out
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":315
+ *     if not (_have[k] and _fast_array(out, _SMALL)):
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>out             # <<<<<<<<<<<<<<
+ *     if not cnp.PyArray_ISWRITEABLE(a):
+ *         return NotImplemented
+*/
+  __pyx_t_3 = __pyx_v_out;
+  __Pyx_INCREF(__pyx_t_3);
+  __pyx_v_a = ((PyArrayObject *)__pyx_t_3);
+  __pyx_t_3 = 0;
+
+  /* "autograd_c/_ufuncs.pyx":316
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>out
+ *     if not cnp.PyArray_ISWRITEABLE(a):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+*/
+  __pyx_t_2 = (!PyArray_ISWRITEABLE(__pyx_v_a));
+
+  if (__pyx_t_2) {
+
+
+    /* "autograd_c/_ufuncs.pyx":317
+ *     cdef cnp.ndarray a = <cnp.ndarray>out
+ *     if not cnp.PyArray_ISWRITEABLE(a):
+ *         return NotImplemented             # <<<<<<<<<<<<<<
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+ *     args[0] = cnp.PyArray_BYTES(a)
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_builtin_NotImplemented);
+        __pyx_r = __pyx_builtin_NotImplemented;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "autograd_c/_ufuncs.pyx":316
+ *         return NotImplemented
+ *     cdef cnp.ndarray a = <cnp.ndarray>out
+ *     if not cnp.PyArray_ISWRITEABLE(a):             # <<<<<<<<<<<<<<
+ *         return NotImplemented
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":318
+ *     if not cnp.PyArray_ISWRITEABLE(a):
+ *         return NotImplemented
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)             # <<<<<<<<<<<<<<
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     if _fast_array(other, _SMALL):
+*/
+  __pyx_t_4 = (sizeof(double));
+
+  (__pyx_v_steps[0]) = __pyx_t_4;
+  (__pyx_v_steps[1]) = __pyx_t_4;
+  (__pyx_v_steps[2]) = __pyx_t_4;
+
+
+  /* "autograd_c/_ufuncs.pyx":319
+ *         return NotImplemented
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+ *     args[0] = cnp.PyArray_BYTES(a)             # <<<<<<<<<<<<<<
+ *     if _fast_array(other, _SMALL):
+ *         if not _same_shape(a, <cnp.ndarray>other):
+*/
+  (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_a);
+
+  /* "autograd_c/_ufuncs.pyx":320
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     if _fast_array(other, _SMALL):             # <<<<<<<<<<<<<<
+ *         if not _same_shape(a, <cnp.ndarray>other):
+ *             return NotImplemented
+*/
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_other, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L1_error)
+  if (__pyx_t_2) {
+
+
+    /* "autograd_c/_ufuncs.pyx":321
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     if _fast_array(other, _SMALL):
+ *         if not _same_shape(a, <cnp.ndarray>other):             # <<<<<<<<<<<<<<
+ *             return NotImplemented
+ *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
+*/
+    __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_other)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L1_error)
+    __pyx_t_1 = (!__pyx_t_2);
+
+
+    if (__pyx_t_1) {
+
+
+      /* "autograd_c/_ufuncs.pyx":322
+ *     if _fast_array(other, _SMALL):
+ *         if not _same_shape(a, <cnp.ndarray>other):
+ *             return NotImplemented             # <<<<<<<<<<<<<<
+ *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
+ *     elif _scalar(other, &sb):
+*/
+      {
+        PyObject *__pyx_temp;
+        {
+          __pyx_temp = __pyx_r;
+          __Pyx_INCREF(__pyx_builtin_NotImplemented);
+          __pyx_r = __pyx_builtin_NotImplemented;
+        }
+        __Pyx_XDECREF(__pyx_temp);
+      }
+      goto __pyx_L0;
+
+      /* "autograd_c/_ufuncs.pyx":321
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     if _fast_array(other, _SMALL):
+ *         if not _same_shape(a, <cnp.ndarray>other):             # <<<<<<<<<<<<<<
+ *             return NotImplemented
+ *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
+*/
+    }
+
+    /* "autograd_c/_ufuncs.pyx":323
+ *         if not _same_shape(a, <cnp.ndarray>other):
+ *             return NotImplemented
+ *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)             # <<<<<<<<<<<<<<
+ *     elif _scalar(other, &sb):
+ *         args[1] = <char *>&sb
+*/
+    (__pyx_v_args[1]) = PyArray_BYTES(((PyArrayObject *)__pyx_v_other));
+
+    /* "autograd_c/_ufuncs.pyx":320
+ *     steps[0] = steps[1] = steps[2] = sizeof(double)
+ *     args[0] = cnp.PyArray_BYTES(a)
+ *     if _fast_array(other, _SMALL):             # <<<<<<<<<<<<<<
+ *         if not _same_shape(a, <cnp.ndarray>other):
+ *             return NotImplemented
+*/
+    goto __pyx_L7;
+  }
+
+  /* "autograd_c/_ufuncs.pyx":324
+ *             return NotImplemented
+ *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
+ *     elif _scalar(other, &sb):             # <<<<<<<<<<<<<<
+ *         args[1] = <char *>&sb
+ *         steps[1] = 0
+*/
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_other, (&__pyx_v_sb)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 324, __pyx_L1_error)
+  if (__pyx_t_1) {
+
+
+    /* "autograd_c/_ufuncs.pyx":325
+ *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
+ *     elif _scalar(other, &sb):
+ *         args[1] = <char *>&sb             # <<<<<<<<<<<<<<
+ *         steps[1] = 0
+ *     else:
+*/
+    (__pyx_v_args[1]) = ((char *)(&__pyx_v_sb));
+
+    /* "autograd_c/_ufuncs.pyx":326
+ *     elif _scalar(other, &sb):
+ *         args[1] = <char *>&sb
+ *         steps[1] = 0             # <<<<<<<<<<<<<<
+ *     else:
+ *         return NotImplemented
+*/
+    (__pyx_v_steps[1]) = 0;
+
+    /* "autograd_c/_ufuncs.pyx":324
+ *             return NotImplemented
+ *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
+ *     elif _scalar(other, &sb):             # <<<<<<<<<<<<<<
+ *         args[1] = <char *>&sb
+ *         steps[1] = 0
+*/
+    goto __pyx_L7;
+  }
+
+  /* "autograd_c/_ufuncs.pyx":328
+ *         steps[1] = 0
+ *     else:
+ *         return NotImplemented             # <<<<<<<<<<<<<<
+ *     n = cnp.PyArray_SIZE(a)
+ *     if n <= _STAGE:
+*/
+  /*else*/ {
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(__pyx_builtin_NotImplemented);
+        __pyx_r = __pyx_builtin_NotImplemented;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+  }
+  __pyx_L7:;
+
+  /* "autograd_c/_ufuncs.pyx":329
+ *     else:
+ *         return NotImplemented
+ *     n = cnp.PyArray_SIZE(a)             # <<<<<<<<<<<<<<
+ *     if n <= _STAGE:
+ *         stage = stage_small
+*/
+  __pyx_v_n = PyArray_SIZE(__pyx_v_a);
+
+  /* "autograd_c/_ufuncs.pyx":330
+ *         return NotImplemented
+ *     n = cnp.PyArray_SIZE(a)
+ *     if n <= _STAGE:             # <<<<<<<<<<<<<<
+ *         stage = stage_small
+ *     else:
+*/
+  __pyx_t_1 = (__pyx_v_n <= __pyx_e_10autograd_c_7_ufuncs__STAGE);
+
+  if (__pyx_t_1) {
+
+
+    /* "autograd_c/_ufuncs.pyx":331
+ *     n = cnp.PyArray_SIZE(a)
+ *     if n <= _STAGE:
+ *         stage = stage_small             # <<<<<<<<<<<<<<
+ *     else:
+ *         stage = <double *>PyMem_Malloc(n * sizeof(double))
+*/
+    __pyx_v_stage = __pyx_v_stage_small;
+
+    /* "autograd_c/_ufuncs.pyx":330
+ *         return NotImplemented
+ *     n = cnp.PyArray_SIZE(a)
+ *     if n <= _STAGE:             # <<<<<<<<<<<<<<
+ *         stage = stage_small
+ *     else:
+*/
+    goto __pyx_L9;
+  }
+
+  /* "autograd_c/_ufuncs.pyx":333
+ *         stage = stage_small
+ *     else:
+ *         stage = <double *>PyMem_Malloc(n * sizeof(double))             # <<<<<<<<<<<<<<
+ *         if stage == NULL:
+ *             raise MemoryError()
+*/
+  /*else*/ {
+    __pyx_v_stage = ((double *)PyMem_Malloc((__pyx_v_n * (sizeof(double)))));
+
+    /* "autograd_c/_ufuncs.pyx":334
+ *     else:
+ *         stage = <double *>PyMem_Malloc(n * sizeof(double))
+ *         if stage == NULL:             # <<<<<<<<<<<<<<
+ *             raise MemoryError()
+ *     args[2] = <char *>stage
+*/
+    __pyx_t_1 = (__pyx_v_stage == NULL);
+
+    if (unlikely(__pyx_t_1)) {
+
+
+      /* "autograd_c/_ufuncs.pyx":335
+ *         stage = <double *>PyMem_Malloc(n * sizeof(double))
+ *         if stage == NULL:
+ *             raise MemoryError()             # <<<<<<<<<<<<<<
+ *     args[2] = <char *>stage
+ *     cnp.PyUFunc_clearfperr()
+*/
+      PyErr_NoMemory(); __PYX_ERR(0, 335, __pyx_L1_error)
+
+      /* "autograd_c/_ufuncs.pyx":334
+ *     else:
+ *         stage = <double *>PyMem_Malloc(n * sizeof(double))
+ *         if stage == NULL:             # <<<<<<<<<<<<<<
+ *             raise MemoryError()
+ *     args[2] = <char *>stage
+*/
+    }
+  }
+  __pyx_L9:;
+
+  /* "autograd_c/_ufuncs.pyx":336
+ *         if stage == NULL:
+ *             raise MemoryError()
+ *     args[2] = <char *>stage             # <<<<<<<<<<<<<<
+ *     cnp.PyUFunc_clearfperr()
+ *     _loops[k].func(args, &n, steps, _loops[k].data)
+*/
+  (__pyx_v_args[2]) = ((char *)__pyx_v_stage);
+
+  /* "autograd_c/_ufuncs.pyx":337
+ *             raise MemoryError()
+ *     args[2] = <char *>stage
+ *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
+ *     _loops[k].func(args, &n, steps, _loops[k].data)
+ *     flags = cnp.PyUFunc_getfperr()
+*/
+  PyUFunc_clearfperr();
+
+  /* "autograd_c/_ufuncs.pyx":338
+ *     args[2] = <char *>stage
+ *     cnp.PyUFunc_clearfperr()
+ *     _loops[k].func(args, &n, steps, _loops[k].data)             # <<<<<<<<<<<<<<
+ *     flags = cnp.PyUFunc_getfperr()
+ *     if not flags:
+*/
+  (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k]).func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k]).data);
+
+  /* "autograd_c/_ufuncs.pyx":339
+ *     cnp.PyUFunc_clearfperr()
+ *     _loops[k].func(args, &n, steps, _loops[k].data)
+ *     flags = cnp.PyUFunc_getfperr()             # <<<<<<<<<<<<<<
+ *     if not flags:
+ *         memcpy(args[0], stage, n * sizeof(double))
+*/
+  __pyx_v_flags = PyUFunc_getfperr();
+
+  /* "autograd_c/_ufuncs.pyx":340
+ *     _loops[k].func(args, &n, steps, _loops[k].data)
+ *     flags = cnp.PyUFunc_getfperr()
+ *     if not flags:             # <<<<<<<<<<<<<<
+ *         memcpy(args[0], stage, n * sizeof(double))
+ *     if stage != stage_small:
+*/
+  __pyx_t_1 = (!(__pyx_v_flags != 0));
+
+  if (__pyx_t_1) {
+
+
+    /* "autograd_c/_ufuncs.pyx":341
+ *     flags = cnp.PyUFunc_getfperr()
+ *     if not flags:
+ *         memcpy(args[0], stage, n * sizeof(double))             # <<<<<<<<<<<<<<
+ *     if stage != stage_small:
+ *         PyMem_Free(stage)
+*/
+    (void)(memcpy((__pyx_v_args[0]), __pyx_v_stage, (__pyx_v_n * (sizeof(double)))));
+
+    /* "autograd_c/_ufuncs.pyx":340
+ *     _loops[k].func(args, &n, steps, _loops[k].data)
+ *     flags = cnp.PyUFunc_getfperr()
+ *     if not flags:             # <<<<<<<<<<<<<<
+ *         memcpy(args[0], stage, n * sizeof(double))
+ *     if stage != stage_small:
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":342
+ *     if not flags:
+ *         memcpy(args[0], stage, n * sizeof(double))
+ *     if stage != stage_small:             # <<<<<<<<<<<<<<
+ *         PyMem_Free(stage)
+ *     return NotImplemented if flags else out
+*/
+  __pyx_t_1 = (__pyx_v_stage != __pyx_v_stage_small);
+
+  if (__pyx_t_1) {
+
+
+    /* "autograd_c/_ufuncs.pyx":343
+ *         memcpy(args[0], stage, n * sizeof(double))
+ *     if stage != stage_small:
+ *         PyMem_Free(stage)             # <<<<<<<<<<<<<<
+ *     return NotImplemented if flags else out
+ * 
+*/
+    PyMem_Free(__pyx_v_stage);
+
+    /* "autograd_c/_ufuncs.pyx":342
+ *     if not flags:
+ *         memcpy(args[0], stage, n * sizeof(double))
+ *     if stage != stage_small:             # <<<<<<<<<<<<<<
+ *         PyMem_Free(stage)
+ *     return NotImplemented if flags else out
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":344
+ *     if stage != stage_small:
+ *         PyMem_Free(stage)
+ *     return NotImplemented if flags else out             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = (__pyx_v_flags != 0);
+
+  if (__pyx_t_1) {
+    __Pyx_INCREF(__pyx_builtin_NotImplemented);
+    __pyx_t_3 = __pyx_builtin_NotImplemented;
+  } else {
+    __Pyx_INCREF(__pyx_v_out);
+    __pyx_t_3 = __pyx_v_out;
+  }
+
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_3;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_3 = 0;
+  goto __pyx_L0;
+
+  /* "autograd_c/_ufuncs.pyx":299
+ * 
+ * 
+ * cdef object fast_inplace(int k, object out, object other):             # <<<<<<<<<<<<<<
+ *     """``ufunc_k(out, other, out=out)`` for a writeable float64 array ``out``
+ *     and a same-shape float64 array or a scalar ``other``; else NotImplemented.
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_AddTraceback("autograd_c._ufuncs.fast_inplace", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = 0;
+  __pyx_L0:;
+
+
+
+
+
+
+
+  __Pyx_XDECREF((PyObject *)__pyx_v_a);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "autograd_c/_ufuncs.pyx":347
  * 
  * 
  * def same_layout(g, like):             # <<<<<<<<<<<<<<
@@ -8931,39 +9450,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_g,&__pyx_mstate_global->__pyx_n_u_like,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 300, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 347, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 347, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 347, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "same_layout", 0) < (0)) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "same_layout", 0) < (0)) __PYX_ERR(0, 347, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, i); __PYX_ERR(0, 300, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, i); __PYX_ERR(0, 347, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 347, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 347, __pyx_L3_error)
     }
     __pyx_v_g = values[0];
     __pyx_v_like = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 300, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 347, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8996,7 +9515,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("same_layout", 0);
 
-  /* "autograd_c/_ufuncs.pyx":307
+  /* "autograd_c/_ufuncs.pyx":354
  *     sure" (e.g. equal dtypes that are not the same object), so callers must
  *     treat False as "take the general path"."""
  *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -9020,7 +9539,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":308
+    /* "autograd_c/_ufuncs.pyx":355
  *     treat False as "take the general path"."""
  *     if type(like) is not _ndarray or type(g) is not _ndarray:
  *         return False             # <<<<<<<<<<<<<<
@@ -9038,7 +9557,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":307
+    /* "autograd_c/_ufuncs.pyx":354
  *     sure" (e.g. equal dtypes that are not the same object), so callers must
  *     treat False as "take the general path"."""
  *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -9047,7 +9566,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":309
+  /* "autograd_c/_ufuncs.pyx":356
  *     if type(like) is not _ndarray or type(g) is not _ndarray:
  *         return False
  *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)             # <<<<<<<<<<<<<<
@@ -9059,7 +9578,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   if (__pyx_t_1) {
 
   } else {
-    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 309, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 356, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_3 = __pyx_t_4;
     __pyx_t_4 = 0;
@@ -9067,15 +9586,15 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
     goto __pyx_L6_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":310
+  /* "autograd_c/_ufuncs.pyx":357
  *         return False
  *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
  *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L1_error)
-  __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_3 = __pyx_t_4;
   __pyx_t_4 = 0;
@@ -9092,7 +9611,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":300
+  /* "autograd_c/_ufuncs.pyx":347
  * 
  * 
  * def same_layout(g, like):             # <<<<<<<<<<<<<<
@@ -9112,7 +9631,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":313
+/* "autograd_c/_ufuncs.pyx":360
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -9151,13 +9670,13 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("loops_found", 0);
 
-  /* "autograd_c/_ufuncs.pyx":316
+  /* "autograd_c/_ufuncs.pyx":363
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
  *     return [_ufunc_objs[k].__name__ for k in range(NLOOPS) if _have[k]]             # <<<<<<<<<<<<<<
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 316, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 363, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = __pyx_e_10autograd_c_7_ufuncs_NLOOPS;
@@ -9168,12 +9687,12 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
       if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_7genexpr__pyx_v_k])) {
         if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 316, __pyx_L1_error)
+          __PYX_ERR(0, 363, __pyx_L1_error)
         }
-        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
+        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 363, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_GIVEREF(__pyx_t_5);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 316, __pyx_L1_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 363, __pyx_L1_error)
         __pyx_t_5 = 0;
       }
     }
@@ -9190,7 +9709,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":313
+  /* "autograd_c/_ufuncs.pyx":360
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -9263,12 +9782,12 @@ static int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate) {
   {
     __pyx_t_1 = __Pyx_ApiExport_GetApiDict(); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 1, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    const char * __pyx_export_signature = __Pyx_PyBytes_AsString(__pyx_mstate_global->__pyx_kp_b_PyObject_PyObject_PyObject_fast);
+    const char * __pyx_export_signature = __Pyx_PyBytes_AsString(__pyx_mstate_global->__pyx_kp_b_PyObject_PyObject_PyObject_PyObj);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (unlikely(!__pyx_export_signature)) __PYX_ERR(0, 1, __pyx_L1_error)
     #endif
-    const char * __pyx_export_name = __pyx_export_signature + 36;
-    void (*const __pyx_export_pointers[])(void) = {(void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_add, (void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_iadd, (void (*)(void)) NULL};
+    const char * __pyx_export_name = __pyx_export_signature + 76;
+    void (*const __pyx_export_pointers[])(void) = {(void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_add, (void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_iadd, (void (*)(void))&__pyx_f_10autograd_c_7_ufuncs_fast_inplace, (void (*)(void)) NULL};
     void (*const *__pyx_export_pointer)(void) = __pyx_export_pointers;
     const char *__pyx_export_current_signature = __pyx_export_signature;
     while (*__pyx_export_pointer) {
@@ -9769,40 +10288,40 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   if (__Pyx_InitAfterSharedUtility() < (0)) __PYX_ERR(0, 1, __pyx_L1_error)
   /*--- Execution code ---*/
 
-  /* "autograd_c/_ufuncs.pyx":33
+  /* "autograd_c/_ufuncs.pyx":34
  * from libc.string cimport memcmp, memcpy
  * 
  * import numpy as np             # <<<<<<<<<<<<<<
  * 
  * cnp.import_array()
 */
-  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 33, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 34, __pyx_L1_error)
   __pyx_t_2 = __pyx_t_1;
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_2) < (0)) __PYX_ERR(0, 33, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_2) < (0)) __PYX_ERR(0, 34, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":35
+  /* "autograd_c/_ufuncs.pyx":36
  * import numpy as np
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * cnp.import_ufunc()
  * 
 */
-  __pyx_t_3 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 35, __pyx_L1_error)
+  __pyx_t_3 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 36, __pyx_L1_error)
 
 
-  /* "autograd_c/_ufuncs.pyx":36
+  /* "autograd_c/_ufuncs.pyx":37
  * 
  * cnp.import_array()
  * cnp.import_ufunc()             # <<<<<<<<<<<<<<
  * 
  * ctypedef void (*loop_t)(char **, cnp.npy_intp *, cnp.npy_intp *, void *) noexcept nogil
 */
-  __pyx_t_3 = __pyx_f_5numpy_import_ufunc(); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 36, __pyx_L1_error)
+  __pyx_t_3 = __pyx_f_5numpy_import_ufunc(); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 37, __pyx_L1_error)
 
 
-  /* "autograd_c/_ufuncs.pyx":45
+  /* "autograd_c/_ufuncs.pyx":46
  * 
  * # Above this many elements the ufunc's own overhead no longer matters.
  * cdef cnp.npy_intp _SMALL = 1 << 14             # <<<<<<<<<<<<<<
@@ -9811,16 +10330,16 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
 */
   __pyx_v_10autograd_c_7_ufuncs__SMALL = 0x4000;
 
-  /* "autograd_c/_ufuncs.pyx":47
+  /* "autograd_c/_ufuncs.pyx":48
  * cdef cnp.npy_intp _SMALL = 1 << 14
  * 
  * cdef object _ndarray = np.ndarray             # <<<<<<<<<<<<<<
  * cdef object _float64 = np.float64
  * 
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 48, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_ndarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_ndarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 48, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__ndarray);
@@ -9828,16 +10347,16 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   __Pyx_GIVEREF(__pyx_t_4);
   __pyx_t_4 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":48
+  /* "autograd_c/_ufuncs.pyx":49
  * 
  * cdef object _ndarray = np.ndarray
  * cdef object _float64 = np.float64             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 48, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 48, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__float64);
@@ -9845,78 +10364,78 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   __Pyx_GIVEREF(__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":176
+  /* "autograd_c/_ufuncs.pyx":175
  * cdef Loop _loops[NLOOPS]
  * cdef bint _have[NLOOPS]
  * cdef list _ufunc_objs = [np.add, np.subtract, np.multiply, np.true_divide, np.maximum,             # <<<<<<<<<<<<<<
  *                          np.minimum, np.negative, np.exp, np.log, np.sqrt, np.tanh]
  * 
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_add); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_add); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_subtract); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_subtract); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_multiply); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_multiply); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_true_divide); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_true_divide); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_maximum); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_maximum); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 175, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":177
+  /* "autograd_c/_ufuncs.pyx":176
  * cdef bint _have[NLOOPS]
  * cdef list _ufunc_objs = [np.add, np.subtract, np.multiply, np.true_divide, np.maximum,
  *                          np.minimum, np.negative, np.exp, np.log, np.sqrt, np.tanh]             # <<<<<<<<<<<<<<
  * 
  * cdef int _k
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_minimum); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_minimum); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_negative); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_negative); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_exp); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_exp); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_12 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_log); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_log); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_sqrt); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_sqrt); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_14 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_tanh); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_14 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_tanh); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 176, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":176
+  /* "autograd_c/_ufuncs.pyx":175
  * cdef Loop _loops[NLOOPS]
  * cdef bint _have[NLOOPS]
  * cdef list _ufunc_objs = [np.add, np.subtract, np.multiply, np.true_divide, np.maximum,             # <<<<<<<<<<<<<<
@@ -9925,7 +10444,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
 */
   {
     PyObject* __pyx_temp[11] = {__pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_t_8, __pyx_t_9, __pyx_t_10, __pyx_t_11, __pyx_t_12, __pyx_t_13, __pyx_t_14};
-    __pyx_t_2 = __Pyx_PyList_FromArray(__pyx_temp, 11); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyList_FromArray(__pyx_temp, 11); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
@@ -9944,7 +10463,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   __Pyx_GIVEREF(__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":180
+  /* "autograd_c/_ufuncs.pyx":179
  * 
  * cdef int _k
  * for _k in range(NLOOPS):             # <<<<<<<<<<<<<<
@@ -9958,7 +10477,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_16; __pyx_t_3+=1) {
     __pyx_v_10autograd_c_7_ufuncs__k = __pyx_t_3;
 
-    /* "autograd_c/_ufuncs.pyx":181
+    /* "autograd_c/_ufuncs.pyx":180
  * cdef int _k
  * for _k in range(NLOOPS):
  *     _have[_k] = _find_loop(_ufunc_objs[_k], 3 if _k < NEGATIVE else 2, &_loops[_k])             # <<<<<<<<<<<<<<
@@ -9967,7 +10486,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
 */
     if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 181, __pyx_L1_error)
+      __PYX_ERR(0, 180, __pyx_L1_error)
     }
     __pyx_t_2 = __Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_10autograd_c_7_ufuncs__k);
     __Pyx_INCREF(__pyx_t_2);
@@ -9981,7 +10500,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
       __pyx_t_17 = 2;
     }
 
-    __pyx_t_18 = __pyx_f_10autograd_c_7_ufuncs__find_loop(__pyx_t_2, __pyx_t_17, (&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_10autograd_c_7_ufuncs__k]))); if (unlikely(__pyx_t_18 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 181, __pyx_L1_error)
+    __pyx_t_18 = __pyx_f_10autograd_c_7_ufuncs__find_loop(__pyx_t_2, __pyx_t_17, (&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_10autograd_c_7_ufuncs__k]))); if (unlikely(__pyx_t_18 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 180, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
     (__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_10autograd_c_7_ufuncs__k]) = __pyx_t_18;
@@ -9989,199 +10508,199 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   }
 
 
-  /* "autograd_c/_ufuncs.pyx":202
+  /* "autograd_c/_ufuncs.pyx":201
  * 
  * 
  * def add(a, b):             # <<<<<<<<<<<<<<
  *     """``np.add(a, b)``."""
  *     return _call2(ADD, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_1add, 0, __pyx_mstate_global->__pyx_n_u_add, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_1add, 0, __pyx_mstate_global->__pyx_n_u_add, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 201, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add, __pyx_t_2) < (0)) __PYX_ERR(0, 202, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add, __pyx_t_2) < (0)) __PYX_ERR(0, 201, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":207
+  /* "autograd_c/_ufuncs.pyx":206
  * 
  * 
  * def subtract(a, b):             # <<<<<<<<<<<<<<
  *     """``np.subtract(a, b)``."""
  *     return _call2(SUBTRACT, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_3subtract, 0, __pyx_mstate_global->__pyx_n_u_subtract, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 207, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_3subtract, 0, __pyx_mstate_global->__pyx_n_u_subtract, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 206, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_subtract, __pyx_t_2) < (0)) __PYX_ERR(0, 207, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_subtract, __pyx_t_2) < (0)) __PYX_ERR(0, 206, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":212
+  /* "autograd_c/_ufuncs.pyx":211
  * 
  * 
  * def multiply(a, b):             # <<<<<<<<<<<<<<
  *     """``np.multiply(a, b)``."""
  *     return _call2(MULTIPLY, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_5multiply, 0, __pyx_mstate_global->__pyx_n_u_multiply, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_5multiply, 0, __pyx_mstate_global->__pyx_n_u_multiply, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 211, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_multiply, __pyx_t_2) < (0)) __PYX_ERR(0, 212, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_multiply, __pyx_t_2) < (0)) __PYX_ERR(0, 211, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":217
+  /* "autograd_c/_ufuncs.pyx":216
  * 
  * 
  * def true_divide(a, b):             # <<<<<<<<<<<<<<
  *     """``np.true_divide(a, b)``."""
  *     return _call2(TRUE_DIVIDE, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_7true_divide, 0, __pyx_mstate_global->__pyx_n_u_true_divide, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 217, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_7true_divide, 0, __pyx_mstate_global->__pyx_n_u_true_divide, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_true_divide, __pyx_t_2) < (0)) __PYX_ERR(0, 217, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_true_divide, __pyx_t_2) < (0)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":222
+  /* "autograd_c/_ufuncs.pyx":221
  * 
  * 
  * def maximum(a, b):             # <<<<<<<<<<<<<<
  *     """``np.maximum(a, b)``."""
  *     return _call2(MAXIMUM, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_9maximum, 0, __pyx_mstate_global->__pyx_n_u_maximum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_9maximum, 0, __pyx_mstate_global->__pyx_n_u_maximum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 221, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_maximum, __pyx_t_2) < (0)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_maximum, __pyx_t_2) < (0)) __PYX_ERR(0, 221, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":227
+  /* "autograd_c/_ufuncs.pyx":226
  * 
  * 
  * def minimum(a, b):             # <<<<<<<<<<<<<<
  *     """``np.minimum(a, b)``."""
  *     return _call2(MINIMUM, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_11minimum, 0, __pyx_mstate_global->__pyx_n_u_minimum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_11minimum, 0, __pyx_mstate_global->__pyx_n_u_minimum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 226, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minimum, __pyx_t_2) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minimum, __pyx_t_2) < (0)) __PYX_ERR(0, 226, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":232
+  /* "autograd_c/_ufuncs.pyx":231
  * 
  * 
  * def negative(a):             # <<<<<<<<<<<<<<
  *     """``np.negative(a)``."""
  *     return _call1(NEGATIVE, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_13negative, 0, __pyx_mstate_global->__pyx_n_u_negative, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_13negative, 0, __pyx_mstate_global->__pyx_n_u_negative, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 231, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_negative, __pyx_t_2) < (0)) __PYX_ERR(0, 232, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_negative, __pyx_t_2) < (0)) __PYX_ERR(0, 231, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":237
+  /* "autograd_c/_ufuncs.pyx":236
  * 
  * 
  * def exp(a):             # <<<<<<<<<<<<<<
  *     """``np.exp(a)``."""
  *     return _call1(EXP, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_15exp, 0, __pyx_mstate_global->__pyx_n_u_exp, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 237, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_15exp, 0, __pyx_mstate_global->__pyx_n_u_exp, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 236, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exp, __pyx_t_2) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exp, __pyx_t_2) < (0)) __PYX_ERR(0, 236, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":242
+  /* "autograd_c/_ufuncs.pyx":241
  * 
  * 
  * def log(a):             # <<<<<<<<<<<<<<
  *     """``np.log(a)``."""
  *     return _call1(LOG, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_17log, 0, __pyx_mstate_global->__pyx_n_u_log, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_17log, 0, __pyx_mstate_global->__pyx_n_u_log, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_log, __pyx_t_2) < (0)) __PYX_ERR(0, 242, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_log, __pyx_t_2) < (0)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":247
+  /* "autograd_c/_ufuncs.pyx":246
  * 
  * 
  * def sqrt(a):             # <<<<<<<<<<<<<<
  *     """``np.sqrt(a)``."""
  *     return _call1(SQRT, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_19sqrt, 0, __pyx_mstate_global->__pyx_n_u_sqrt, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 247, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_19sqrt, 0, __pyx_mstate_global->__pyx_n_u_sqrt, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 246, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_sqrt, __pyx_t_2) < (0)) __PYX_ERR(0, 247, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_sqrt, __pyx_t_2) < (0)) __PYX_ERR(0, 246, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":252
+  /* "autograd_c/_ufuncs.pyx":251
  * 
  * 
  * def tanh(a):             # <<<<<<<<<<<<<<
  *     """``np.tanh(a)``."""
  *     return _call1(TANH, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_21tanh, 0, __pyx_mstate_global->__pyx_n_u_tanh, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_21tanh, 0, __pyx_mstate_global->__pyx_n_u_tanh, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 251, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_tanh, __pyx_t_2) < (0)) __PYX_ERR(0, 252, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_tanh, __pyx_t_2) < (0)) __PYX_ERR(0, 251, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":300
+  /* "autograd_c/_ufuncs.pyx":347
  * 
  * 
  * def same_layout(g, like):             # <<<<<<<<<<<<<<
  *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
  * 
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23same_layout, 0, __pyx_mstate_global->__pyx_n_u_same_layout, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23same_layout, 0, __pyx_mstate_global->__pyx_n_u_same_layout, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 347, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_same_layout, __pyx_t_2) < (0)) __PYX_ERR(0, 300, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_same_layout, __pyx_t_2) < (0)) __PYX_ERR(0, 347, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":313
+  /* "autograd_c/_ufuncs.pyx":360
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 313, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
   /* "autograd_c/_ufuncs.pyx":1
@@ -10244,7 +10763,7 @@ static int __Pyx_InitCachedBuiltins(__pyx_mstatetype *__pyx_mstate) {
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
-  __pyx_builtin_NotImplemented = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_NotImplemented); if (!__pyx_builtin_NotImplemented) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_builtin_NotImplemented = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_NotImplemented); if (!__pyx_builtin_NotImplemented) __PYX_ERR(0, 124, __pyx_L1_error)
 
   /* Cached unbound methods */
   __pyx_mstate->__pyx_umethod_PyDict_Type_items.type = (PyObject*)&PyDict_Type;
@@ -10275,21 +10794,21 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
     const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{18},{3},{7},{1},{5},{1},{4},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{11},{10},{4},{8},{4},{11},{6}};
-    const struct { const unsigned int length: 7; } bytes_length_index[] = {{54},{13},{15},{13},{15},{13},{15},{15},{35},{71}};
+    const struct { const unsigned int length: 7; } bytes_length_index[] = {{107},{13},{15},{13},{15},{13},{15},{15},{35},{71}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 0
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (469 bytes) */
-static const char cstring[] = "x\332eP\273j\033A\024\225\203\025\0146qD\252t\022\306I,\022\031\241`\334\204`b\014!X\221CB\312\341j\367\256<\321<V;w\204\266\t.Un9\245\312-U\252\324\047\244T\231O\360\047dv\363XA\006\206s\316}\315\231\373VY\031\247\035\026\350\004;\322\n\342\220$\2206#\340\002\303&\351&\227\261Nh\273\314J\240\333\377*L\022\234\202%=J d\301)\263\221U\201\351\304\351\254\257\351\275\214\005JT\204!c\203t\346\357%\017\210\365qF\2370b\014\224\322\004\204\314\237\242\261@\t\\\225\250C+\312\214\002Y\242\037\312\002\210y\301\047\026\304\3378\241!\017\334\024F\265%\256\020 \014\301\244*\340\272\363/h*\243\235?F\207\201\360\t\346_\244\004\002\034B0\306Y\034\t\rt\366z\304\t\245\031\013>F\241GB\353\330\260H[\025J\230qi\245\344\252\204b\177\261HUX.Q\341\010\210OQ\305\345\366b\337U\370\024\220z\027\006)\304\010|\207\231\370\345\331a\361,\021\250[J,\262\220Oy\210S\020\026\315 \3758\374\206\0015\333/*\372\262Y\361\223Z-\002\377s\377\325\337\204{v\267\363sw\177~\2265\262\343l\262-\214kU\362\231\333\251\304\211\3539\250d\333]l\213wnk\314+g\026~\314\375\303Z\375`\336\235\177\310&\356\201k/.\363z\376e\331Z\236\257z+\\w\327~\300\375\243Z}\357\216|\321U\366\334=]\034->\347\215\374(\377\272\274\330\354\035\316\047\233\335\303\371ww\343d\336\313\243e\177\335Z\277\3711\270\331\034<\316\366]\327]\347O\362\353U\343\027 .\007\334";
-    PyObject *data = __Pyx_DecompressString(cstring, 469, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (482 bytes) */
+static const char cstring[] = "x\332eP=o\023A\020uP\214\"%\"XTt\266\">b\201#\313(\242A(\"BB(\306A \312\325\370n\316Y\262\037\347\333Y\313\327\240\224.\257\334\322\345\225.]\372\047P\272\344\047\344\047\260w|\334!NZ\275y;of\337\275\327\312\3128\355\261@\047\330\223V\020\207$\201\264\035\001\027\030\266I\267\271\214uBu\231\225@W\377)L\022\234\200%=I d\301\t\263\221U\201\351\305\351|\250\351\235\214\005JT\204!c\243t\356\3179\017\210\rqN\0371b\014\224\322\004\204\314\177\305`\201\022\270*Q\207V\224\035\005\262D\277\224\005\020\363\242\236Z\020\177\356\t\ry\340\2460\252-q\205\000a\010&U\001\327\275\277\227\2462\332\373mt\034\010\337`\376EJ \3001\004\3278\217#\241\201N_L8\2414\327\202_\243\320\023\241ulX\244\255\n%\314\271\264RrUB\221_,R\025\226!*\234\000\361\031\252\270L/\366S\205O\001\251wa\220B\214\300O\230\251\017\317\216\213g\211@]Qb\221\205|\306C\234\201\260hF\351\207\361W\014\250\335}Z\225\317\332U}\334h\3244\\Q\275\371\2570\002\237\220\217\344W\301\253J\305\302\377\366\315\316\217\335\375\305i\326\312\036e\323:1\256S\321\307n\247\"\307n\340\240\242]wV\047o\\m\315sg\226~\315\355\335F\363`\321_\274\317\246\356\216\353.\317\363f\376y\325Y\275\\\017\326\270\351o\374\202\333{\215\346\336\ry\321\333\354\211{\270<Z~\312[\371Q\376eu\266\335;\\L\267\273\207\213o\356\322\311|\220G\253\341\246\263y\365}t\271=\270\237\355\273\276\273\310\037\344\027\353\326Oxt\0317";
+    PyObject *data = __Pyx_DecompressString(cstring, 482, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (679 bytes) */
-static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcline_in_tracebackexpfloat64gitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopsame_layoutsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000\000fast_add\000fast_iadd\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A\200\001\360\016\000\005\010\200t\2101\210F\220\047\230\031\240#\240T\250\021\250#\250W\260A\330\010\017\210q\330\004\017\210~\230Q\230m\2503\250f\260N\300!\300=\320PQ\330\014\020\220\013\2301\230M\250\023\250M\270\021";
+    #else /* compression: none (732 bytes) */
+static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcline_in_tracebackexpfloat64gitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopsame_layoutsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000\000PyObject *(int, PyObject *, PyObject *)\000fast_add\000fast_iadd\000fast_inplace\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A\200\001\360\016\000\005\010\200t\2101\210F\220\047\230\031\240#\240T\250\021\250#\250W\260A\330\010\017\210q\330\004\017\210~\230Q\230m\2503\250f\260N\300!\300=\320PQ\330\014\020\220\013\2301\230M\250\023\250M\270\021";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
@@ -10381,67 +10900,67 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 202};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 201};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_add, __pyx_mstate->__pyx_kp_b_iso88591_6_s, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 207};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 206};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_subtract, __pyx_mstate->__pyx_kp_b_iso88591_6_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 212};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 211};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_multiply, __pyx_mstate->__pyx_kp_b_iso88591_6_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 217};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 216};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_true_divide, __pyx_mstate->__pyx_kp_b_iso88591_6_s_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 222};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 221};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_maximum, __pyx_mstate->__pyx_kp_b_iso88591_6_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 227};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 226};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_minimum, __pyx_mstate->__pyx_kp_b_iso88591_6_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 232};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 231};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_negative, __pyx_mstate->__pyx_kp_b_iso88591_6_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 237};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 236};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_exp, __pyx_mstate->__pyx_kp_b_iso88591_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 242};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 241};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_log, __pyx_mstate->__pyx_kp_b_iso88591_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 247};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 246};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_sqrt, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 252};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 251};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_tanh, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 300};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 347};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_like};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_same_layout, __pyx_mstate->__pyx_kp_b_iso88591_t1F_T_WA_q_Qm3fN_PQ_1M_M, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 313};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 360};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }

@@ -28,6 +28,7 @@ as the numpy ufunc of the same name, bit for bit:
 cimport numpy as cnp
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memcmp, memcpy
 
 import numpy as np
@@ -167,9 +168,7 @@ cdef object _unary(Loop *loop, object a):
 # the loop table: one slot per ufunc used by the op rules
 # --------------------------------------------------------------------------
 
-cdef enum:
-    ADD, SUBTRACT, MULTIPLY, TRUE_DIVIDE, MAXIMUM, MINIMUM,
-    NEGATIVE, EXP, LOG, SQRT, TANH, NLOOPS
+# (the slots are numbered by the enum in _ufuncs.pxd)
 
 cdef Loop _loops[NLOOPS]
 cdef bint _have[NLOOPS]
@@ -295,6 +294,54 @@ cdef object fast_iadd(object acc, object g):
         return NotImplemented
     memcpy(args[0], stage, n * sizeof(double))
     return acc
+
+
+cdef object fast_inplace(int k, object out, object other):
+    """``ufunc_k(out, other, out=out)`` for a writeable float64 array ``out``
+    and a same-shape float64 array or a scalar ``other``; else NotImplemented.
+
+    Staged like ``fast_iadd``: ``out`` is written only when the loop raised no
+    floating-point flag, so on NotImplemented nothing has changed and the
+    caller's numpy fallback reports any error itself."""
+    cdef double stage_small[_STAGE]
+    cdef double *stage
+    cdef double sb
+    cdef char *args[3]
+    cdef cnp.npy_intp steps[3]
+    cdef cnp.npy_intp n
+    cdef int flags
+    if not (_have[k] and _fast_array(out, _SMALL)):
+        return NotImplemented
+    cdef cnp.ndarray a = <cnp.ndarray>out
+    if not cnp.PyArray_ISWRITEABLE(a):
+        return NotImplemented
+    steps[0] = steps[1] = steps[2] = sizeof(double)
+    args[0] = cnp.PyArray_BYTES(a)
+    if _fast_array(other, _SMALL):
+        if not _same_shape(a, <cnp.ndarray>other):
+            return NotImplemented
+        args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
+    elif _scalar(other, &sb):
+        args[1] = <char *>&sb
+        steps[1] = 0
+    else:
+        return NotImplemented
+    n = cnp.PyArray_SIZE(a)
+    if n <= _STAGE:
+        stage = stage_small
+    else:
+        stage = <double *>PyMem_Malloc(n * sizeof(double))
+        if stage == NULL:
+            raise MemoryError()
+    args[2] = <char *>stage
+    cnp.PyUFunc_clearfperr()
+    _loops[k].func(args, &n, steps, _loops[k].data)
+    flags = cnp.PyUFunc_getfperr()
+    if not flags:
+        memcpy(args[0], stage, n * sizeof(double))
+    if stage != stage_small:
+        PyMem_Free(stage)
+    return NotImplemented if flags else out
 
 
 def same_layout(g, like):

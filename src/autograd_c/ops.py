@@ -98,7 +98,9 @@ def unbroadcast(g, shape):
         return g
     nd = len(gs) - len(shape)
     if nd > 0:
-        g = g.sum(axis=tuple(range(nd)))
+        g = g.sum(axis=0 if nd == 1 else tuple(range(nd)))
+        if g.shape == shape:        # the common case: a bias added to a batch
+            return g
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
@@ -125,6 +127,13 @@ if _COMPILED:
         return _cast_general(g, like)
 
 
+def _prod(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 def _norm_axis(axis, ndim, opname):
     """Normalise an int/tuple/None axis argument, with a clear error."""
     if axis is None:
@@ -143,9 +152,17 @@ def _norm_axis(axis, ndim, opname):
     return tuple(out)
 
 
+# Below this many elements the gradient of a full reduction is a new filled
+# array (np.full is several times cheaper than np.broadcast_to, and its result
+# is contiguous); above it, a broadcast view that costs no memory.
+_FILL_MAX = 1 << 16
+
+
 def _expand_reduced(g, in_shape, axes, keepdims):
     """Reshape a reduced gradient so it broadcasts against the input again."""
     if axes is None:
+        if g.size == 1 and g.ndim <= len(in_shape) and _prod(in_shape) <= _FILL_MAX:
+            return np.full(in_shape, g.reshape(()), dtype=g.dtype)
         return np.broadcast_to(np.reshape(g, (1,) * len(in_shape)), in_shape)
     if not keepdims:
         g = np.expand_dims(g, axes)
@@ -445,7 +462,8 @@ class log_softmax:
 @_op("matmul", saves=(0, 1))
 class matmul:
     def forward(a, b):
-        if np.ndim(a) == 0 or np.ndim(b) == 0:
+        if (a.ndim if type(a) is np.ndarray else np.ndim(a)) == 0 or \
+                (b.ndim if type(b) is np.ndarray else np.ndim(b)) == 0:
             raise ValueError(f"matmul: both operands need at least one dimension, "
                              f"got shapes {_shape(a)} and {_shape(b)}")
         return np.matmul(a, b), (a, b)
