@@ -38,6 +38,12 @@ from autograd_c.grad_mode import state as _gm
 name = "c"
 
 
+cdef extern from "Python.h":
+    ctypedef struct PyTupleObject:
+        PyObject *ob_item[1]
+    object PyObject_Vectorcall(object func, PyObject **args, size_t nargsf, PyObject *kwnames)
+
+
 cdef extern from "scheduler.h":
     ctypedef struct ag_graph_ops:
         PyTypeObject *node_type
@@ -367,7 +373,7 @@ cdef object _apply(object op, tuple args, object kw):
         if kw:
             res = op.forward(*arrays, **kw)
         else:
-            res = op.forward(*arrays)
+            res = PyObject_Vectorcall(op.forward, (<PyTupleObject *>arrays).ob_item, n, NULL)
     except (ValueError, TypeError, IndexError) as err:
         raise wrap_forward_error(op, arrays, kw, err) from None
     out, ctx = res

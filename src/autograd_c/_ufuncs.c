@@ -1294,6 +1294,7 @@ static int __Pyx_init_tpflags_variables(void) {
 #include "numpy/arrayscalars.h"
 #include "numpy/ufuncobject.h"
 #include <stdint.h>
+#include <fenv.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif /* _OPENMP */
@@ -1931,7 +1932,7 @@ enum  {
   __pyx_e_10autograd_c_7_ufuncs_NLOOPS
 };
 
-/* "autograd_c/_ufuncs.pyx":266
+/* "autograd_c/_ufuncs.pyx":285
  * 
  * # in-place sums stage their result here first (see fast_iadd)
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -1942,8 +1943,8 @@ enum  {
   __pyx_e_10autograd_c_7_ufuncs__STAGE = 0x200
 };
 
-/* "autograd_c/_ufuncs.pyx":39
- * cnp.import_ufunc()
+/* "autograd_c/_ufuncs.pyx":58
+ * 
  * 
  * ctypedef void (*loop_t)(char **, cnp.npy_intp *, cnp.npy_intp *, void *) noexcept nogil             # <<<<<<<<<<<<<<
  * 
@@ -1951,7 +1952,7 @@ enum  {
 */
 typedef void (*__pyx_t_10autograd_c_7_ufuncs_loop_t)(char **, npy_intp *, npy_intp *, void *);
 
-/* "autograd_c/_ufuncs.pyx":41
+/* "autograd_c/_ufuncs.pyx":60
  * ctypedef void (*loop_t)(char **, cnp.npy_intp *, cnp.npy_intp *, void *) noexcept nogil
  * 
  * cdef struct Loop:             # <<<<<<<<<<<<<<
@@ -3017,6 +3018,7 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_ufunc(void); /*proto*/
 /* Module declarations from "cpython.mem" */
 
 /* Module declarations from "autograd_c._ufuncs" */
+static int __pyx_v_10autograd_c_7_ufuncs__FP_FLAGS;
 static npy_intp __pyx_v_10autograd_c_7_ufuncs__SMALL;
 static PyObject *__pyx_v_10autograd_c_7_ufuncs__ndarray = 0;
 static PyObject *__pyx_v_10autograd_c_7_ufuncs__float64 = 0;
@@ -3024,6 +3026,9 @@ static struct __pyx_t_10autograd_c_7_ufuncs_Loop __pyx_v_10autograd_c_7_ufuncs__
 static int __pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_NLOOPS];
 static PyObject *__pyx_v_10autograd_c_7_ufuncs__ufunc_objs = 0;
 static int __pyx_v_10autograd_c_7_ufuncs__k;
+static PyObject *__pyx_v_10autograd_c_7_ufuncs__cast_general = 0;
+static CYTHON_INLINE void __pyx_f_10autograd_c_7_ufuncs__fp_clear(void); /*proto*/
+static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fp_raised(void); /*proto*/
 static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *, int, struct __pyx_t_10autograd_c_7_ufuncs_Loop *); /*proto*/
 static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *, npy_intp); /*proto*/
 static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *, double *); /*proto*/
@@ -3056,8 +3061,9 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like); /* proto */
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_general); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26loops_found(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
 /* #### Code section: late_includes ### */
 /* #### Code section: module_state ### */
 /* SmallCodeConfig */
@@ -3100,8 +3106,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_items;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_pop;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
-    PyObject *__pyx_codeobj_tab[13];
-    PyObject *__pyx_string_tab[54];
+    PyObject *__pyx_codeobj_tab[14];
+    PyObject *__pyx_string_tab[57];
 /* #### Code section: module_state_contents ### */
 /* CommonTypesMetaclass.module_state_decls */
 PyTypeObject *__pyx_CommonTypesMetaclassType;
@@ -3165,40 +3171,43 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_asyncio_coroutines __pyx_string_tab[17]
 #define __pyx_n_u_autograd_c__ufuncs __pyx_string_tab[18]
 #define __pyx_n_u_b __pyx_string_tab[19]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[20]
-#define __pyx_n_u_exp __pyx_string_tab[21]
-#define __pyx_n_u_float64 __pyx_string_tab[22]
-#define __pyx_n_u_g __pyx_string_tab[23]
-#define __pyx_n_u_items __pyx_string_tab[24]
-#define __pyx_n_u_k __pyx_string_tab[25]
-#define __pyx_n_u_like __pyx_string_tab[26]
-#define __pyx_n_u_log __pyx_string_tab[27]
-#define __pyx_n_u_loops_found __pyx_string_tab[28]
-#define __pyx_n_u_maximum __pyx_string_tab[29]
-#define __pyx_n_u_minimum __pyx_string_tab[30]
-#define __pyx_n_u_multiply __pyx_string_tab[31]
-#define __pyx_n_u_ndarray __pyx_string_tab[32]
-#define __pyx_n_u_negative __pyx_string_tab[33]
-#define __pyx_n_u_np __pyx_string_tab[34]
-#define __pyx_n_u_numpy __pyx_string_tab[35]
-#define __pyx_n_u_pop __pyx_string_tab[36]
-#define __pyx_n_u_same_layout __pyx_string_tab[37]
-#define __pyx_n_u_setdefault __pyx_string_tab[38]
-#define __pyx_n_u_sqrt __pyx_string_tab[39]
-#define __pyx_n_u_subtract __pyx_string_tab[40]
-#define __pyx_n_u_tanh __pyx_string_tab[41]
-#define __pyx_n_u_true_divide __pyx_string_tab[42]
-#define __pyx_n_u_values __pyx_string_tab[43]
-#define __pyx_kp_b_PyObject_PyObject_PyObject_PyObj __pyx_string_tab[44]
-#define __pyx_kp_b_iso88591_6_q __pyx_string_tab[45]
-#define __pyx_kp_b_iso88591_6_s __pyx_string_tab[46]
-#define __pyx_kp_b_iso88591_6 __pyx_string_tab[47]
-#define __pyx_kp_b_iso88591_6_3a __pyx_string_tab[48]
-#define __pyx_kp_b_iso88591_6_A __pyx_string_tab[49]
-#define __pyx_kp_b_iso88591_6_Cq __pyx_string_tab[50]
-#define __pyx_kp_b_iso88591_6_s_2 __pyx_string_tab[51]
-#define __pyx_kp_b_iso88591_1Kq_D_U_83e1A __pyx_string_tab[52]
-#define __pyx_kp_b_iso88591_t1F_T_WA_q_Qm3fN_PQ_1M_M __pyx_string_tab[53]
+#define __pyx_n_u_cast __pyx_string_tab[20]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[21]
+#define __pyx_n_u_exp __pyx_string_tab[22]
+#define __pyx_n_u_float64 __pyx_string_tab[23]
+#define __pyx_n_u_g __pyx_string_tab[24]
+#define __pyx_n_u_general __pyx_string_tab[25]
+#define __pyx_n_u_items __pyx_string_tab[26]
+#define __pyx_n_u_k __pyx_string_tab[27]
+#define __pyx_n_u_like __pyx_string_tab[28]
+#define __pyx_n_u_log __pyx_string_tab[29]
+#define __pyx_n_u_loops_found __pyx_string_tab[30]
+#define __pyx_n_u_maximum __pyx_string_tab[31]
+#define __pyx_n_u_minimum __pyx_string_tab[32]
+#define __pyx_n_u_multiply __pyx_string_tab[33]
+#define __pyx_n_u_ndarray __pyx_string_tab[34]
+#define __pyx_n_u_negative __pyx_string_tab[35]
+#define __pyx_n_u_np __pyx_string_tab[36]
+#define __pyx_n_u_numpy __pyx_string_tab[37]
+#define __pyx_n_u_pop __pyx_string_tab[38]
+#define __pyx_n_u_set_cast_general __pyx_string_tab[39]
+#define __pyx_n_u_setdefault __pyx_string_tab[40]
+#define __pyx_n_u_sqrt __pyx_string_tab[41]
+#define __pyx_n_u_subtract __pyx_string_tab[42]
+#define __pyx_n_u_tanh __pyx_string_tab[43]
+#define __pyx_n_u_true_divide __pyx_string_tab[44]
+#define __pyx_n_u_values __pyx_string_tab[45]
+#define __pyx_kp_b_PyObject_PyObject_PyObject_PyObj __pyx_string_tab[46]
+#define __pyx_kp_b_iso88591_A __pyx_string_tab[47]
+#define __pyx_kp_b_iso88591_6_q __pyx_string_tab[48]
+#define __pyx_kp_b_iso88591_6_s __pyx_string_tab[49]
+#define __pyx_kp_b_iso88591_6 __pyx_string_tab[50]
+#define __pyx_kp_b_iso88591_6_3a __pyx_string_tab[51]
+#define __pyx_kp_b_iso88591_6_A __pyx_string_tab[52]
+#define __pyx_kp_b_iso88591_6_Cq __pyx_string_tab[53]
+#define __pyx_kp_b_iso88591_6_s_2 __pyx_string_tab[54]
+#define __pyx_kp_b_iso88591_AV3it4q_3a_s_a_TU_1M_M_q_A __pyx_string_tab[55]
+#define __pyx_kp_b_iso88591_1Kq_D_U_83e1A __pyx_string_tab[56]
 /* #### Code section: module_state_clear ### */
 #if CYTHON_USE_MODULE_STATE
 static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
@@ -3232,8 +3241,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_items.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
-  for (int i=0; i<13; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<54; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<14; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<57; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
 Py_CLEAR(clear_module_state->__pyx_CommonTypesMetaclassType);
@@ -3275,8 +3284,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_items.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
-  for (int i=0; i<13; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<54; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<14; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<57; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
 Py_VISIT(traverse_module_state->__pyx_CommonTypesMetaclassType);
@@ -5168,7 +5177,96 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":52
+/* "autograd_c/_ufuncs.pyx":48
+ * 
+ * 
+ * cdef inline void _fp_clear() noexcept nogil:             # <<<<<<<<<<<<<<
+ *     # clearing costs far more than testing: clear only when something is set
+ *     if fetestexcept(_FP_FLAGS):
+*/
+
+static CYTHON_INLINE void __pyx_f_10autograd_c_7_ufuncs__fp_clear(void) {
+  int __pyx_t_1;
+
+  /* "autograd_c/_ufuncs.pyx":50
+ * cdef inline void _fp_clear() noexcept nogil:
+ *     # clearing costs far more than testing: clear only when something is set
+ *     if fetestexcept(_FP_FLAGS):             # <<<<<<<<<<<<<<
+ *         feclearexcept(_FP_FLAGS)
+ * 
+*/
+  __pyx_t_1 = (fetestexcept(__pyx_v_10autograd_c_7_ufuncs__FP_FLAGS) != 0);
+
+  if (__pyx_t_1) {
+
+
+    /* "autograd_c/_ufuncs.pyx":51
+ *     # clearing costs far more than testing: clear only when something is set
+ *     if fetestexcept(_FP_FLAGS):
+ *         feclearexcept(_FP_FLAGS)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    (void)(feclearexcept(__pyx_v_10autograd_c_7_ufuncs__FP_FLAGS));
+
+    /* "autograd_c/_ufuncs.pyx":50
+ * cdef inline void _fp_clear() noexcept nogil:
+ *     # clearing costs far more than testing: clear only when something is set
+ *     if fetestexcept(_FP_FLAGS):             # <<<<<<<<<<<<<<
+ *         feclearexcept(_FP_FLAGS)
+ * 
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":48
+ * 
+ * 
+ * cdef inline void _fp_clear() noexcept nogil:             # <<<<<<<<<<<<<<
+ *     # clearing costs far more than testing: clear only when something is set
+ *     if fetestexcept(_FP_FLAGS):
+*/
+
+  /* function exit code */
+}
+
+/* "autograd_c/_ufuncs.pyx":54
+ * 
+ * 
+ * cdef inline bint _fp_raised() noexcept nogil:             # <<<<<<<<<<<<<<
+ *     return fetestexcept(_FP_FLAGS) != 0
+ * 
+*/
+
+static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fp_raised(void) {
+  int __pyx_r;
+
+  /* "autograd_c/_ufuncs.pyx":55
+ * 
+ * cdef inline bint _fp_raised() noexcept nogil:
+ *     return fetestexcept(_FP_FLAGS) != 0             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+
+    __pyx_r = (fetestexcept(__pyx_v_10autograd_c_7_ufuncs__FP_FLAGS) != 0);
+  }
+  goto __pyx_L0;
+
+  /* "autograd_c/_ufuncs.pyx":54
+ * 
+ * 
+ * cdef inline bint _fp_raised() noexcept nogil:             # <<<<<<<<<<<<<<
+ *     return fetestexcept(_FP_FLAGS) != 0
+ * 
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+/* "autograd_c/_ufuncs.pyx":71
  * 
  * 
  * cdef bint _find_loop(object uf, int nargs, Loop *out):             # <<<<<<<<<<<<<<
@@ -5192,7 +5290,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   int __pyx_t_8;
   __Pyx_RefNannySetupContext("_find_loop", 0);
 
-  /* "autograd_c/_ufuncs.pyx":54
+  /* "autograd_c/_ufuncs.pyx":73
  * cdef bint _find_loop(object uf, int nargs, Loop *out):
  *     """Find the all-float64 loop of ufunc ``uf`` (False if it has none)."""
  *     cdef cnp.ufunc u = <cnp.ufunc>uf             # <<<<<<<<<<<<<<
@@ -5204,7 +5302,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   __pyx_v_u = ((PyUFuncObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":56
+  /* "autograd_c/_ufuncs.pyx":75
  *     cdef cnp.ufunc u = <cnp.ufunc>uf
  *     cdef int k, j
  *     if u.nargs != nargs:             # <<<<<<<<<<<<<<
@@ -5216,7 +5314,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":57
+    /* "autograd_c/_ufuncs.pyx":76
  *     cdef int k, j
  *     if u.nargs != nargs:
  *         return False             # <<<<<<<<<<<<<<
@@ -5229,7 +5327,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":56
+    /* "autograd_c/_ufuncs.pyx":75
  *     cdef cnp.ufunc u = <cnp.ufunc>uf
  *     cdef int k, j
  *     if u.nargs != nargs:             # <<<<<<<<<<<<<<
@@ -5238,7 +5336,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":58
+  /* "autograd_c/_ufuncs.pyx":77
  *     if u.nargs != nargs:
  *         return False
  *     for k in range(u.ntypes):             # <<<<<<<<<<<<<<
@@ -5252,7 +5350,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "autograd_c/_ufuncs.pyx":59
+    /* "autograd_c/_ufuncs.pyx":78
  *         return False
  *     for k in range(u.ntypes):
  *         for j in range(nargs):             # <<<<<<<<<<<<<<
@@ -5266,7 +5364,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "autograd_c/_ufuncs.pyx":60
+      /* "autograd_c/_ufuncs.pyx":79
  *     for k in range(u.ntypes):
  *         for j in range(nargs):
  *             if u.types[k * nargs + j] != cnp.NPY_DOUBLE:             # <<<<<<<<<<<<<<
@@ -5278,7 +5376,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
       if (__pyx_t_2) {
 
 
-        /* "autograd_c/_ufuncs.pyx":61
+        /* "autograd_c/_ufuncs.pyx":80
  *         for j in range(nargs):
  *             if u.types[k * nargs + j] != cnp.NPY_DOUBLE:
  *                 break             # <<<<<<<<<<<<<<
@@ -5287,7 +5385,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
         goto __pyx_L7_break;
 
-        /* "autograd_c/_ufuncs.pyx":60
+        /* "autograd_c/_ufuncs.pyx":79
  *     for k in range(u.ntypes):
  *         for j in range(nargs):
  *             if u.types[k * nargs + j] != cnp.NPY_DOUBLE:             # <<<<<<<<<<<<<<
@@ -5298,7 +5396,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
     }
     /*else*/ {
 
-      /* "autograd_c/_ufuncs.pyx":63
+      /* "autograd_c/_ufuncs.pyx":82
  *                 break
  *         else:
  *             out.func = <loop_t>u.functions[k]             # <<<<<<<<<<<<<<
@@ -5307,7 +5405,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
       __pyx_v_out->func = ((__pyx_t_10autograd_c_7_ufuncs_loop_t)(__pyx_v_u->functions[__pyx_v_k]));
 
-      /* "autograd_c/_ufuncs.pyx":64
+      /* "autograd_c/_ufuncs.pyx":83
  *         else:
  *             out.func = <loop_t>u.functions[k]
  *             out.data = u.data[k]             # <<<<<<<<<<<<<<
@@ -5316,7 +5414,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
 */
       __pyx_v_out->data = (__pyx_v_u->data[__pyx_v_k]);
 
-      /* "autograd_c/_ufuncs.pyx":65
+      /* "autograd_c/_ufuncs.pyx":84
  *             out.func = <loop_t>u.functions[k]
  *             out.data = u.data[k]
  *             return out.func != NULL             # <<<<<<<<<<<<<<
@@ -5334,7 +5432,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   }
 
 
-  /* "autograd_c/_ufuncs.pyx":66
+  /* "autograd_c/_ufuncs.pyx":85
  *             out.data = u.data[k]
  *             return out.func != NULL
  *     return False             # <<<<<<<<<<<<<<
@@ -5347,7 +5445,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":52
+  /* "autograd_c/_ufuncs.pyx":71
  * 
  * 
  * cdef bint _find_loop(object uf, int nargs, Loop *out):             # <<<<<<<<<<<<<<
@@ -5365,7 +5463,7 @@ static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *__pyx_v_uf, int __
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":69
+/* "autograd_c/_ufuncs.pyx":88
  * 
  * 
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):             # <<<<<<<<<<<<<<
@@ -5382,7 +5480,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   int __pyx_t_3;
   __Pyx_RefNannySetupContext("_fast_array", 0);
 
-  /* "autograd_c/_ufuncs.pyx":71
+  /* "autograd_c/_ufuncs.pyx":90
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):
  *     """An exact float64 ndarray the fast path can read directly."""
  *     if type(x) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -5393,7 +5491,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":72
+    /* "autograd_c/_ufuncs.pyx":91
  *     """An exact float64 ndarray the fast path can read directly."""
  *     if type(x) is not _ndarray:
  *         return False             # <<<<<<<<<<<<<<
@@ -5406,7 +5504,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":71
+    /* "autograd_c/_ufuncs.pyx":90
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):
  *     """An exact float64 ndarray the fast path can read directly."""
  *     if type(x) is not _ndarray:             # <<<<<<<<<<<<<<
@@ -5415,7 +5513,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":73
+  /* "autograd_c/_ufuncs.pyx":92
  *     if type(x) is not _ndarray:
  *         return False
  *     cdef cnp.ndarray a = <cnp.ndarray>x             # <<<<<<<<<<<<<<
@@ -5427,7 +5525,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   __pyx_v_a = ((PyArrayObject *)__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":74
+  /* "autograd_c/_ufuncs.pyx":93
  *         return False
  *     cdef cnp.ndarray a = <cnp.ndarray>x
  *     return (cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE             # <<<<<<<<<<<<<<
@@ -5445,7 +5543,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":75
+  /* "autograd_c/_ufuncs.pyx":94
  *     cdef cnp.ndarray a = <cnp.ndarray>x
  *     return (cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE
  *             and cnp.PyArray_NDIM(a) >= 1             # <<<<<<<<<<<<<<
@@ -5463,7 +5561,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":76
+  /* "autograd_c/_ufuncs.pyx":95
  *     return (cnp.PyArray_TYPE(a) == cnp.NPY_DOUBLE
  *             and cnp.PyArray_NDIM(a) >= 1
  *             and cnp.PyArray_ISCARRAY_RO(a)             # <<<<<<<<<<<<<<
@@ -5481,7 +5579,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":77
+  /* "autograd_c/_ufuncs.pyx":96
  *             and cnp.PyArray_NDIM(a) >= 1
  *             and cnp.PyArray_ISCARRAY_RO(a)
  *             and cnp.PyArray_ISNOTSWAPPED(a)             # <<<<<<<<<<<<<<
@@ -5499,7 +5597,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":78
+  /* "autograd_c/_ufuncs.pyx":97
  *             and cnp.PyArray_ISCARRAY_RO(a)
  *             and cnp.PyArray_ISNOTSWAPPED(a)
  *             and cnp.PyArray_SIZE(a) <= limit)             # <<<<<<<<<<<<<<
@@ -5517,7 +5615,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":69
+  /* "autograd_c/_ufuncs.pyx":88
  * 
  * 
  * cdef inline bint _fast_array(object x, cnp.npy_intp limit):             # <<<<<<<<<<<<<<
@@ -5533,7 +5631,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fast_array(PyObject *__p
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":81
+/* "autograd_c/_ufuncs.pyx":100
  * 
  * 
  * cdef inline bint _scalar(object x, double *v):             # <<<<<<<<<<<<<<
@@ -5552,7 +5650,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "autograd_c/_ufuncs.pyx":84
+  /* "autograd_c/_ufuncs.pyx":103
  *     """A Python float, numpy float64 or small Python int: its float64 value."""
  *     cdef long long i
  *     cdef int overflow = 0             # <<<<<<<<<<<<<<
@@ -5561,7 +5659,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
   __pyx_v_overflow = 0;
 
-  /* "autograd_c/_ufuncs.pyx":85
+  /* "autograd_c/_ufuncs.pyx":104
  *     cdef long long i
  *     cdef int overflow = 0
  *     if type(x) is float or type(x) is _float64:             # <<<<<<<<<<<<<<
@@ -5585,7 +5683,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":86
+    /* "autograd_c/_ufuncs.pyx":105
  *     cdef int overflow = 0
  *     if type(x) is float or type(x) is _float64:
  *         v[0] = PyFloat_AS_DOUBLE(x)             # <<<<<<<<<<<<<<
@@ -5594,7 +5692,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
     (__pyx_v_v[0]) = PyFloat_AS_DOUBLE(__pyx_v_x);
 
-    /* "autograd_c/_ufuncs.pyx":87
+    /* "autograd_c/_ufuncs.pyx":106
  *     if type(x) is float or type(x) is _float64:
  *         v[0] = PyFloat_AS_DOUBLE(x)
  *         return True             # <<<<<<<<<<<<<<
@@ -5607,7 +5705,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":85
+    /* "autograd_c/_ufuncs.pyx":104
  *     cdef long long i
  *     cdef int overflow = 0
  *     if type(x) is float or type(x) is _float64:             # <<<<<<<<<<<<<<
@@ -5616,7 +5714,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":88
+  /* "autograd_c/_ufuncs.pyx":107
  *         v[0] = PyFloat_AS_DOUBLE(x)
  *         return True
  *     if type(x) is int:             # <<<<<<<<<<<<<<
@@ -5627,17 +5725,17 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":89
+    /* "autograd_c/_ufuncs.pyx":108
  *         return True
  *     if type(x) is int:
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)             # <<<<<<<<<<<<<<
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):
  *             return False
 */
-    __pyx_t_3 = PyLong_AsLongLongAndOverflow(__pyx_v_x, (&__pyx_v_overflow)); if (unlikely(__pyx_t_3 == ((PY_LONG_LONG)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_t_3 = PyLong_AsLongLongAndOverflow(__pyx_v_x, (&__pyx_v_overflow)); if (unlikely(__pyx_t_3 == ((PY_LONG_LONG)-1LL) && PyErr_Occurred())) __PYX_ERR(0, 108, __pyx_L1_error)
     __pyx_v_i = __pyx_t_3;
 
-    /* "autograd_c/_ufuncs.pyx":90
+    /* "autograd_c/_ufuncs.pyx":109
  *     if type(x) is int:
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):             # <<<<<<<<<<<<<<
@@ -5673,7 +5771,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
     if (__pyx_t_1) {
 
 
-      /* "autograd_c/_ufuncs.pyx":91
+      /* "autograd_c/_ufuncs.pyx":110
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):
  *             return False             # <<<<<<<<<<<<<<
@@ -5686,7 +5784,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
       }
       goto __pyx_L0;
 
-      /* "autograd_c/_ufuncs.pyx":90
+      /* "autograd_c/_ufuncs.pyx":109
  *     if type(x) is int:
  *         i = PyLong_AsLongLongAndOverflow(x, &overflow)
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):             # <<<<<<<<<<<<<<
@@ -5695,7 +5793,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
     }
 
-    /* "autograd_c/_ufuncs.pyx":92
+    /* "autograd_c/_ufuncs.pyx":111
  *         if overflow or i > (1LL << 53) or i < -(1LL << 53):
  *             return False
  *         v[0] = <double>i             # <<<<<<<<<<<<<<
@@ -5704,7 +5802,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
     (__pyx_v_v[0]) = ((double)__pyx_v_i);
 
-    /* "autograd_c/_ufuncs.pyx":93
+    /* "autograd_c/_ufuncs.pyx":112
  *             return False
  *         v[0] = <double>i
  *         return True             # <<<<<<<<<<<<<<
@@ -5717,7 +5815,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":88
+    /* "autograd_c/_ufuncs.pyx":107
  *         v[0] = PyFloat_AS_DOUBLE(x)
  *         return True
  *     if type(x) is int:             # <<<<<<<<<<<<<<
@@ -5726,7 +5824,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":94
+  /* "autograd_c/_ufuncs.pyx":113
  *         v[0] = <double>i
  *         return True
  *     return False             # <<<<<<<<<<<<<<
@@ -5739,7 +5837,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":81
+  /* "autograd_c/_ufuncs.pyx":100
  * 
  * 
  * cdef inline bint _scalar(object x, double *v):             # <<<<<<<<<<<<<<
@@ -5758,7 +5856,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__scalar(PyObject *__pyx_v
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":97
+/* "autograd_c/_ufuncs.pyx":116
  * 
  * 
  * cdef inline cnp.ndarray _empty_like(cnp.ndarray a):             # <<<<<<<<<<<<<<
@@ -5775,16 +5873,16 @@ static CYTHON_INLINE PyArrayObject *__pyx_f_10autograd_c_7_ufuncs__empty_like(Py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_empty_like", 0);
 
-  /* "autograd_c/_ufuncs.pyx":98
+  /* "autograd_c/_ufuncs.pyx":117
  * 
  * cdef inline cnp.ndarray _empty_like(cnp.ndarray a):
  *     return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a), cnp.NPY_DOUBLE, 0)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyArray_EMPTY(PyArray_NDIM(__pyx_v_a), PyArray_DIMS(__pyx_v_a), NPY_DOUBLE, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 98, __pyx_L1_error)
+  __pyx_t_1 = PyArray_EMPTY(PyArray_NDIM(__pyx_v_a), PyArray_DIMS(__pyx_v_a), NPY_DOUBLE, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 117, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 98, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 117, __pyx_L1_error)
   {
     PyArrayObject *__pyx_temp;
     {
@@ -5796,7 +5894,7 @@ static CYTHON_INLINE PyArrayObject *__pyx_f_10autograd_c_7_ufuncs__empty_like(Py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":97
+  /* "autograd_c/_ufuncs.pyx":116
  * 
  * 
  * cdef inline cnp.ndarray _empty_like(cnp.ndarray a):             # <<<<<<<<<<<<<<
@@ -5815,7 +5913,7 @@ static CYTHON_INLINE PyArrayObject *__pyx_f_10autograd_c_7_ufuncs__empty_like(Py
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":101
+/* "autograd_c/_ufuncs.pyx":120
  * 
  * 
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):             # <<<<<<<<<<<<<<
@@ -5829,7 +5927,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
   int __pyx_t_1;
   int __pyx_t_2;
 
-  /* "autograd_c/_ufuncs.pyx":102
+  /* "autograd_c/_ufuncs.pyx":121
  * 
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):
  *     cdef int nd = cnp.PyArray_NDIM(a)             # <<<<<<<<<<<<<<
@@ -5838,7 +5936,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
 */
   __pyx_v_nd = PyArray_NDIM(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":103
+  /* "autograd_c/_ufuncs.pyx":122
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):
  *     cdef int nd = cnp.PyArray_NDIM(a)
  *     return (nd == cnp.PyArray_NDIM(b)             # <<<<<<<<<<<<<<
@@ -5856,7 +5954,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
     goto __pyx_L3_bool_binop_done;
   }
 
-  /* "autograd_c/_ufuncs.pyx":104
+  /* "autograd_c/_ufuncs.pyx":123
  *     cdef int nd = cnp.PyArray_NDIM(a)
  *     return (nd == cnp.PyArray_NDIM(b)
  *             and memcmp(cnp.PyArray_DIMS(a), cnp.PyArray_DIMS(b), nd * sizeof(cnp.npy_intp)) == 0)             # <<<<<<<<<<<<<<
@@ -5874,7 +5972,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":101
+  /* "autograd_c/_ufuncs.pyx":120
  * 
  * 
  * cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):             # <<<<<<<<<<<<<<
@@ -5889,7 +5987,7 @@ static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_shape(PyArrayObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":107
+/* "autograd_c/_ufuncs.pyx":126
  * 
  * 
  * cdef object _binary(Loop *loop, object a, object b):             # <<<<<<<<<<<<<<
@@ -5916,7 +6014,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_binary", 0);
 
-  /* "autograd_c/_ufuncs.pyx":118
+  /* "autograd_c/_ufuncs.pyx":137
  *     cdef double sa, sb
  *     cdef cnp.ndarray arr, res
  *     steps[0] = steps[1] = steps[2] = sizeof(double)             # <<<<<<<<<<<<<<
@@ -5930,18 +6028,18 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   (__pyx_v_steps[2]) = __pyx_t_1;
 
 
-  /* "autograd_c/_ufuncs.pyx":119
+  /* "autograd_c/_ufuncs.pyx":138
  *     cdef cnp.ndarray arr, res
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     if _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)
 */
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 119, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 138, __pyx_L1_error)
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":120
+    /* "autograd_c/_ufuncs.pyx":139
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     if _fast_array(a, _SMALL):
  *         arr = <cnp.ndarray>a             # <<<<<<<<<<<<<<
@@ -5953,7 +6051,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     __pyx_v_arr = ((PyArrayObject *)__pyx_t_3);
     __pyx_t_3 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":121
+    /* "autograd_c/_ufuncs.pyx":140
  *     if _fast_array(a, _SMALL):
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)             # <<<<<<<<<<<<<<
@@ -5962,32 +6060,32 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_arr);
 
-    /* "autograd_c/_ufuncs.pyx":122
+    /* "autograd_c/_ufuncs.pyx":141
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):             # <<<<<<<<<<<<<<
  *             if not _same_shape(arr, <cnp.ndarray>b):
  *                 return NotImplemented
 */
-    __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 141, __pyx_L1_error)
     if (__pyx_t_2) {
 
 
-      /* "autograd_c/_ufuncs.pyx":123
+      /* "autograd_c/_ufuncs.pyx":142
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):
  *             if not _same_shape(arr, <cnp.ndarray>b):             # <<<<<<<<<<<<<<
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
 */
-      __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_arr, ((PyArrayObject *)__pyx_v_b)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 123, __pyx_L1_error)
+      __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_arr, ((PyArrayObject *)__pyx_v_b)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 142, __pyx_L1_error)
       __pyx_t_4 = (!__pyx_t_2);
 
 
       if (__pyx_t_4) {
 
 
-        /* "autograd_c/_ufuncs.pyx":124
+        /* "autograd_c/_ufuncs.pyx":143
  *         if _fast_array(b, _SMALL):
  *             if not _same_shape(arr, <cnp.ndarray>b):
  *                 return NotImplemented             # <<<<<<<<<<<<<<
@@ -6005,7 +6103,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
         }
         goto __pyx_L0;
 
-        /* "autograd_c/_ufuncs.pyx":123
+        /* "autograd_c/_ufuncs.pyx":142
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):
  *             if not _same_shape(arr, <cnp.ndarray>b):             # <<<<<<<<<<<<<<
@@ -6014,7 +6112,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       }
 
-      /* "autograd_c/_ufuncs.pyx":125
+      /* "autograd_c/_ufuncs.pyx":144
  *             if not _same_shape(arr, <cnp.ndarray>b):
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)             # <<<<<<<<<<<<<<
@@ -6023,7 +6121,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       (__pyx_v_args[1]) = PyArray_BYTES(((PyArrayObject *)__pyx_v_b));
 
-      /* "autograd_c/_ufuncs.pyx":122
+      /* "autograd_c/_ufuncs.pyx":141
  *         arr = <cnp.ndarray>a
  *         args[0] = cnp.PyArray_BYTES(arr)
  *         if _fast_array(b, _SMALL):             # <<<<<<<<<<<<<<
@@ -6033,18 +6131,18 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
       goto __pyx_L4;
     }
 
-    /* "autograd_c/_ufuncs.pyx":126
+    /* "autograd_c/_ufuncs.pyx":145
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
  *         elif _scalar(b, &sb):             # <<<<<<<<<<<<<<
  *             args[1] = <char *>&sb
  *             steps[1] = 0
 */
-    __pyx_t_4 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_b, (&__pyx_v_sb)); if (unlikely(__pyx_t_4 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 126, __pyx_L1_error)
+    __pyx_t_4 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_b, (&__pyx_v_sb)); if (unlikely(__pyx_t_4 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 145, __pyx_L1_error)
     if (__pyx_t_4) {
 
 
-      /* "autograd_c/_ufuncs.pyx":127
+      /* "autograd_c/_ufuncs.pyx":146
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
  *         elif _scalar(b, &sb):
  *             args[1] = <char *>&sb             # <<<<<<<<<<<<<<
@@ -6053,7 +6151,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       (__pyx_v_args[1]) = ((char *)(&__pyx_v_sb));
 
-      /* "autograd_c/_ufuncs.pyx":128
+      /* "autograd_c/_ufuncs.pyx":147
  *         elif _scalar(b, &sb):
  *             args[1] = <char *>&sb
  *             steps[1] = 0             # <<<<<<<<<<<<<<
@@ -6062,7 +6160,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
       (__pyx_v_steps[1]) = 0;
 
-      /* "autograd_c/_ufuncs.pyx":126
+      /* "autograd_c/_ufuncs.pyx":145
  *                 return NotImplemented
  *             args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
  *         elif _scalar(b, &sb):             # <<<<<<<<<<<<<<
@@ -6072,7 +6170,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
       goto __pyx_L4;
     }
 
-    /* "autograd_c/_ufuncs.pyx":130
+    /* "autograd_c/_ufuncs.pyx":149
  *             steps[1] = 0
  *         else:
  *             return NotImplemented             # <<<<<<<<<<<<<<
@@ -6093,7 +6191,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     }
     __pyx_L4:;
 
-    /* "autograd_c/_ufuncs.pyx":119
+    /* "autograd_c/_ufuncs.pyx":138
  *     cdef cnp.ndarray arr, res
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     if _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
@@ -6103,14 +6201,14 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     goto __pyx_L3;
   }
 
-  /* "autograd_c/_ufuncs.pyx":131
+  /* "autograd_c/_ufuncs.pyx":150
  *         else:
  *             return NotImplemented
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):             # <<<<<<<<<<<<<<
  *         arr = <cnp.ndarray>b
  *         args[0] = <char *>&sa
 */
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 131, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_b, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 150, __pyx_L1_error)
   if (__pyx_t_2) {
 
   } else {
@@ -6119,7 +6217,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 
     goto __pyx_L6_bool_binop_done;
   }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_a, (&__pyx_v_sa)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 131, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_a, (&__pyx_v_sa)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 150, __pyx_L1_error)
 
   __pyx_t_4 = __pyx_t_2;
 
@@ -6127,7 +6225,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   if (__pyx_t_4) {
 
 
-    /* "autograd_c/_ufuncs.pyx":132
+    /* "autograd_c/_ufuncs.pyx":151
  *             return NotImplemented
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):
  *         arr = <cnp.ndarray>b             # <<<<<<<<<<<<<<
@@ -6139,7 +6237,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     __pyx_v_arr = ((PyArrayObject *)__pyx_t_3);
     __pyx_t_3 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":133
+    /* "autograd_c/_ufuncs.pyx":152
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):
  *         arr = <cnp.ndarray>b
  *         args[0] = <char *>&sa             # <<<<<<<<<<<<<<
@@ -6148,7 +6246,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_args[0]) = ((char *)(&__pyx_v_sa));
 
-    /* "autograd_c/_ufuncs.pyx":134
+    /* "autograd_c/_ufuncs.pyx":153
  *         arr = <cnp.ndarray>b
  *         args[0] = <char *>&sa
  *         steps[0] = 0             # <<<<<<<<<<<<<<
@@ -6157,7 +6255,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_steps[0]) = 0;
 
-    /* "autograd_c/_ufuncs.pyx":135
+    /* "autograd_c/_ufuncs.pyx":154
  *         args[0] = <char *>&sa
  *         steps[0] = 0
  *         args[1] = cnp.PyArray_BYTES(arr)             # <<<<<<<<<<<<<<
@@ -6166,7 +6264,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 */
     (__pyx_v_args[1]) = PyArray_BYTES(__pyx_v_arr);
 
-    /* "autograd_c/_ufuncs.pyx":131
+    /* "autograd_c/_ufuncs.pyx":150
  *         else:
  *             return NotImplemented
  *     elif _fast_array(b, _SMALL) and _scalar(a, &sa):             # <<<<<<<<<<<<<<
@@ -6176,7 +6274,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     goto __pyx_L3;
   }
 
-  /* "autograd_c/_ufuncs.pyx":137
+  /* "autograd_c/_ufuncs.pyx":156
  *         args[1] = cnp.PyArray_BYTES(arr)
  *     else:
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -6197,69 +6295,69 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   }
   __pyx_L3:;
 
-  /* "autograd_c/_ufuncs.pyx":138
+  /* "autograd_c/_ufuncs.pyx":157
  *     else:
  *         return NotImplemented
  *     res = _empty_like(arr)             # <<<<<<<<<<<<<<
  *     args[2] = cnp.PyArray_BYTES(res)
  *     n = cnp.PyArray_SIZE(arr)
 */
-  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 157, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_v_res = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":139
+  /* "autograd_c/_ufuncs.pyx":158
  *         return NotImplemented
  *     res = _empty_like(arr)
  *     args[2] = cnp.PyArray_BYTES(res)             # <<<<<<<<<<<<<<
  *     n = cnp.PyArray_SIZE(arr)
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
 */
   (__pyx_v_args[2]) = PyArray_BYTES(__pyx_v_res);
 
-  /* "autograd_c/_ufuncs.pyx":140
+  /* "autograd_c/_ufuncs.pyx":159
  *     res = _empty_like(arr)
  *     args[2] = cnp.PyArray_BYTES(res)
  *     n = cnp.PyArray_SIZE(arr)             # <<<<<<<<<<<<<<
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)
 */
   __pyx_v_n = PyArray_SIZE(__pyx_v_arr);
 
-  /* "autograd_c/_ufuncs.pyx":141
+  /* "autograd_c/_ufuncs.pyx":160
  *     args[2] = cnp.PyArray_BYTES(res)
  *     n = cnp.PyArray_SIZE(arr)
- *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
+ *     _fp_clear()             # <<<<<<<<<<<<<<
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
 */
-  PyUFunc_clearfperr();
+  __pyx_f_10autograd_c_7_ufuncs__fp_clear();
 
-  /* "autograd_c/_ufuncs.pyx":142
+  /* "autograd_c/_ufuncs.pyx":161
  *     n = cnp.PyArray_SIZE(arr)
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)             # <<<<<<<<<<<<<<
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
  *         return NotImplemented
 */
   __pyx_v_loop->func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, __pyx_v_loop->data);
 
-  /* "autograd_c/_ufuncs.pyx":143
- *     cnp.PyUFunc_clearfperr()
+  /* "autograd_c/_ufuncs.pyx":162
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *     if _fp_raised():             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     return res
 */
-  __pyx_t_4 = (PyUFunc_getfperr() != 0);
+  __pyx_t_4 = __pyx_f_10autograd_c_7_ufuncs__fp_raised();
 
   if (__pyx_t_4) {
 
 
-    /* "autograd_c/_ufuncs.pyx":144
+    /* "autograd_c/_ufuncs.pyx":163
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
  *         return NotImplemented             # <<<<<<<<<<<<<<
  *     return res
  * 
@@ -6275,17 +6373,17 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":143
- *     cnp.PyUFunc_clearfperr()
+    /* "autograd_c/_ufuncs.pyx":162
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *     if _fp_raised():             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     return res
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":145
- *     if cnp.PyUFunc_getfperr():
+  /* "autograd_c/_ufuncs.pyx":164
+ *     if _fp_raised():
  *         return NotImplemented
  *     return res             # <<<<<<<<<<<<<<
  * 
@@ -6302,7 +6400,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":107
+  /* "autograd_c/_ufuncs.pyx":126
  * 
  * 
  * cdef object _binary(Loop *loop, object a, object b):             # <<<<<<<<<<<<<<
@@ -6328,7 +6426,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":148
+/* "autograd_c/_ufuncs.pyx":167
  * 
  * 
  * cdef object _unary(Loop *loop, object a):             # <<<<<<<<<<<<<<
@@ -6353,21 +6451,21 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_unary", 0);
 
-  /* "autograd_c/_ufuncs.pyx":152
+  /* "autograd_c/_ufuncs.pyx":171
  *     cdef cnp.npy_intp steps[2]
  *     cdef cnp.npy_intp n
  *     if not _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     cdef cnp.ndarray arr = <cnp.ndarray>a
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 152, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_a, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 171, __pyx_L1_error)
   __pyx_t_2 = (!__pyx_t_1);
 
 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":153
+    /* "autograd_c/_ufuncs.pyx":172
  *     cdef cnp.npy_intp n
  *     if not _fast_array(a, _SMALL):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -6385,7 +6483,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":152
+    /* "autograd_c/_ufuncs.pyx":171
  *     cdef cnp.npy_intp steps[2]
  *     cdef cnp.npy_intp n
  *     if not _fast_array(a, _SMALL):             # <<<<<<<<<<<<<<
@@ -6394,7 +6492,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":154
+  /* "autograd_c/_ufuncs.pyx":173
  *     if not _fast_array(a, _SMALL):
  *         return NotImplemented
  *     cdef cnp.ndarray arr = <cnp.ndarray>a             # <<<<<<<<<<<<<<
@@ -6406,19 +6504,19 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   __pyx_v_arr = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":155
+  /* "autograd_c/_ufuncs.pyx":174
  *         return NotImplemented
  *     cdef cnp.ndarray arr = <cnp.ndarray>a
  *     cdef cnp.ndarray res = _empty_like(arr)             # <<<<<<<<<<<<<<
  *     args[0] = cnp.PyArray_BYTES(arr)
  *     args[1] = cnp.PyArray_BYTES(res)
 */
-  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 155, __pyx_L1_error)
+  __pyx_t_3 = ((PyObject *)__pyx_f_10autograd_c_7_ufuncs__empty_like(__pyx_v_arr)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_v_res = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":156
+  /* "autograd_c/_ufuncs.pyx":175
  *     cdef cnp.ndarray arr = <cnp.ndarray>a
  *     cdef cnp.ndarray res = _empty_like(arr)
  *     args[0] = cnp.PyArray_BYTES(arr)             # <<<<<<<<<<<<<<
@@ -6427,7 +6525,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_arr);
 
-  /* "autograd_c/_ufuncs.pyx":157
+  /* "autograd_c/_ufuncs.pyx":176
  *     cdef cnp.ndarray res = _empty_like(arr)
  *     args[0] = cnp.PyArray_BYTES(arr)
  *     args[1] = cnp.PyArray_BYTES(res)             # <<<<<<<<<<<<<<
@@ -6436,12 +6534,12 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
 */
   (__pyx_v_args[1]) = PyArray_BYTES(__pyx_v_res);
 
-  /* "autograd_c/_ufuncs.pyx":158
+  /* "autograd_c/_ufuncs.pyx":177
  *     args[0] = cnp.PyArray_BYTES(arr)
  *     args[1] = cnp.PyArray_BYTES(res)
  *     steps[0] = steps[1] = sizeof(double)             # <<<<<<<<<<<<<<
  *     n = cnp.PyArray_SIZE(arr)
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
 */
   __pyx_t_4 = (sizeof(double));
 
@@ -6449,48 +6547,48 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   (__pyx_v_steps[1]) = __pyx_t_4;
 
 
-  /* "autograd_c/_ufuncs.pyx":159
+  /* "autograd_c/_ufuncs.pyx":178
  *     args[1] = cnp.PyArray_BYTES(res)
  *     steps[0] = steps[1] = sizeof(double)
  *     n = cnp.PyArray_SIZE(arr)             # <<<<<<<<<<<<<<
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)
 */
   __pyx_v_n = PyArray_SIZE(__pyx_v_arr);
 
-  /* "autograd_c/_ufuncs.pyx":160
+  /* "autograd_c/_ufuncs.pyx":179
  *     steps[0] = steps[1] = sizeof(double)
  *     n = cnp.PyArray_SIZE(arr)
- *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
+ *     _fp_clear()             # <<<<<<<<<<<<<<
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
 */
-  PyUFunc_clearfperr();
+  __pyx_f_10autograd_c_7_ufuncs__fp_clear();
 
-  /* "autograd_c/_ufuncs.pyx":161
+  /* "autograd_c/_ufuncs.pyx":180
  *     n = cnp.PyArray_SIZE(arr)
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)             # <<<<<<<<<<<<<<
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
  *         return NotImplemented
 */
   __pyx_v_loop->func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, __pyx_v_loop->data);
 
-  /* "autograd_c/_ufuncs.pyx":162
- *     cnp.PyUFunc_clearfperr()
+  /* "autograd_c/_ufuncs.pyx":181
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *     if _fp_raised():             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     return res
 */
-  __pyx_t_2 = (PyUFunc_getfperr() != 0);
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fp_raised();
 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":163
+    /* "autograd_c/_ufuncs.pyx":182
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
  *         return NotImplemented             # <<<<<<<<<<<<<<
  *     return res
  * 
@@ -6506,17 +6604,17 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":162
- *     cnp.PyUFunc_clearfperr()
+    /* "autograd_c/_ufuncs.pyx":181
+ *     _fp_clear()
  *     loop.func(args, &n, steps, loop.data)
- *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *     if _fp_raised():             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     return res
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":164
- *     if cnp.PyUFunc_getfperr():
+  /* "autograd_c/_ufuncs.pyx":183
+ *     if _fp_raised():
  *         return NotImplemented
  *     return res             # <<<<<<<<<<<<<<
  * 
@@ -6533,7 +6631,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":148
+  /* "autograd_c/_ufuncs.pyx":167
  * 
  * 
  * cdef object _unary(Loop *loop, object a):             # <<<<<<<<<<<<<<
@@ -6557,7 +6655,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":183
+/* "autograd_c/_ufuncs.pyx":202
  * 
  * 
  * cdef inline object _call2(int k, object a, object b):             # <<<<<<<<<<<<<<
@@ -6579,7 +6677,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_call2", 0);
 
-  /* "autograd_c/_ufuncs.pyx":185
+  /* "autograd_c/_ufuncs.pyx":204
  * cdef inline object _call2(int k, object a, object b):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6588,19 +6686,19 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
 */
   if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_k])) {
 
-    /* "autograd_c/_ufuncs.pyx":186
+    /* "autograd_c/_ufuncs.pyx":205
  *     cdef object r
  *     if _have[k]:
  *         r = _binary(&_loops[k], a, b)             # <<<<<<<<<<<<<<
  *         if r is not NotImplemented:
  *             return r
 */
-    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 186, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 205, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_v_r = __pyx_t_1;
     __pyx_t_1 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":187
+    /* "autograd_c/_ufuncs.pyx":206
  *     if _have[k]:
  *         r = _binary(&_loops[k], a, b)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6611,7 +6709,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
     if (__pyx_t_2) {
 
 
-      /* "autograd_c/_ufuncs.pyx":188
+      /* "autograd_c/_ufuncs.pyx":207
  *         r = _binary(&_loops[k], a, b)
  *         if r is not NotImplemented:
  *             return r             # <<<<<<<<<<<<<<
@@ -6629,7 +6727,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
       }
       goto __pyx_L0;
 
-      /* "autograd_c/_ufuncs.pyx":187
+      /* "autograd_c/_ufuncs.pyx":206
  *     if _have[k]:
  *         r = _binary(&_loops[k], a, b)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6638,7 +6736,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
 */
     }
 
-    /* "autograd_c/_ufuncs.pyx":185
+    /* "autograd_c/_ufuncs.pyx":204
  * cdef inline object _call2(int k, object a, object b):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6647,7 +6745,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":189
+  /* "autograd_c/_ufuncs.pyx":208
  *         if r is not NotImplemented:
  *             return r
  *     return _ufunc_objs[k](a, b)             # <<<<<<<<<<<<<<
@@ -6657,7 +6755,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   __pyx_t_3 = NULL;
   if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 189, __pyx_L1_error)
+    __PYX_ERR(0, 208, __pyx_L1_error)
   }
   __Pyx_INCREF(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k));
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k); 
@@ -6678,7 +6776,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 189, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 208, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -6692,7 +6790,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":183
+  /* "autograd_c/_ufuncs.pyx":202
  * 
  * 
  * cdef inline object _call2(int k, object a, object b):             # <<<<<<<<<<<<<<
@@ -6714,7 +6812,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int __pyx_v_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":192
+/* "autograd_c/_ufuncs.pyx":211
  * 
  * 
  * cdef inline object _call1(int k, object a):             # <<<<<<<<<<<<<<
@@ -6736,7 +6834,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_call1", 0);
 
-  /* "autograd_c/_ufuncs.pyx":194
+  /* "autograd_c/_ufuncs.pyx":213
  * cdef inline object _call1(int k, object a):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6745,19 +6843,19 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
 */
   if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_k])) {
 
-    /* "autograd_c/_ufuncs.pyx":195
+    /* "autograd_c/_ufuncs.pyx":214
  *     cdef object r
  *     if _have[k]:
  *         r = _unary(&_loops[k], a)             # <<<<<<<<<<<<<<
  *         if r is not NotImplemented:
  *             return r
 */
-    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__unary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 195, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__unary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k])), __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 214, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_v_r = __pyx_t_1;
     __pyx_t_1 = 0;
 
-    /* "autograd_c/_ufuncs.pyx":196
+    /* "autograd_c/_ufuncs.pyx":215
  *     if _have[k]:
  *         r = _unary(&_loops[k], a)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6768,7 +6866,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
     if (__pyx_t_2) {
 
 
-      /* "autograd_c/_ufuncs.pyx":197
+      /* "autograd_c/_ufuncs.pyx":216
  *         r = _unary(&_loops[k], a)
  *         if r is not NotImplemented:
  *             return r             # <<<<<<<<<<<<<<
@@ -6786,7 +6884,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
       }
       goto __pyx_L0;
 
-      /* "autograd_c/_ufuncs.pyx":196
+      /* "autograd_c/_ufuncs.pyx":215
  *     if _have[k]:
  *         r = _unary(&_loops[k], a)
  *         if r is not NotImplemented:             # <<<<<<<<<<<<<<
@@ -6795,7 +6893,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
 */
     }
 
-    /* "autograd_c/_ufuncs.pyx":194
+    /* "autograd_c/_ufuncs.pyx":213
  * cdef inline object _call1(int k, object a):
  *     cdef object r
  *     if _have[k]:             # <<<<<<<<<<<<<<
@@ -6804,7 +6902,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":198
+  /* "autograd_c/_ufuncs.pyx":217
  *         if r is not NotImplemented:
  *             return r
  *     return _ufunc_objs[k](a)             # <<<<<<<<<<<<<<
@@ -6814,7 +6912,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   __pyx_t_3 = NULL;
   if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 198, __pyx_L1_error)
+    __PYX_ERR(0, 217, __pyx_L1_error)
   }
   __Pyx_INCREF(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k));
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_k); 
@@ -6835,7 +6933,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 198, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 217, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -6849,7 +6947,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":192
+  /* "autograd_c/_ufuncs.pyx":211
  * 
  * 
  * cdef inline object _call1(int k, object a):             # <<<<<<<<<<<<<<
@@ -6871,7 +6969,7 @@ static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int __pyx_v_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":201
+/* "autograd_c/_ufuncs.pyx":220
  * 
  * 
  * def add(a, b):             # <<<<<<<<<<<<<<
@@ -6920,39 +7018,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 201, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 220, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 201, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 220, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 201, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 220, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add", 0) < (0)) __PYX_ERR(0, 201, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add", 0) < (0)) __PYX_ERR(0, 220, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, i); __PYX_ERR(0, 201, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, i); __PYX_ERR(0, 220, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 201, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 220, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 201, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 220, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 201, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 220, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -6982,14 +7080,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_add(CYTHON_UNUSED PyObject *__py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add", 0);
 
-  /* "autograd_c/_ufuncs.pyx":203
+  /* "autograd_c/_ufuncs.pyx":222
  * def add(a, b):
  *     """``np.add(a, b)``."""
  *     return _call2(ADD, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_ADD, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_ADD, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 222, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7002,7 +7100,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_add(CYTHON_UNUSED PyObject *__py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":201
+  /* "autograd_c/_ufuncs.pyx":220
  * 
  * 
  * def add(a, b):             # <<<<<<<<<<<<<<
@@ -7021,7 +7119,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_add(CYTHON_UNUSED PyObject *__py
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":206
+/* "autograd_c/_ufuncs.pyx":225
  * 
  * 
  * def subtract(a, b):             # <<<<<<<<<<<<<<
@@ -7070,39 +7168,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 206, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 225, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 206, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 225, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 206, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 225, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "subtract", 0) < (0)) __PYX_ERR(0, 206, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "subtract", 0) < (0)) __PYX_ERR(0, 225, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, i); __PYX_ERR(0, 206, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, i); __PYX_ERR(0, 225, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 206, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 225, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 206, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 225, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 206, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("subtract", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 225, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7132,14 +7230,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_2subtract(CYTHON_UNUSED PyObject
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("subtract", 0);
 
-  /* "autograd_c/_ufuncs.pyx":208
+  /* "autograd_c/_ufuncs.pyx":227
  * def subtract(a, b):
  *     """``np.subtract(a, b)``."""
  *     return _call2(SUBTRACT, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_SUBTRACT, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 208, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_SUBTRACT, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7152,7 +7250,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_2subtract(CYTHON_UNUSED PyObject
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":206
+  /* "autograd_c/_ufuncs.pyx":225
  * 
  * 
  * def subtract(a, b):             # <<<<<<<<<<<<<<
@@ -7171,7 +7269,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_2subtract(CYTHON_UNUSED PyObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":211
+/* "autograd_c/_ufuncs.pyx":230
  * 
  * 
  * def multiply(a, b):             # <<<<<<<<<<<<<<
@@ -7220,39 +7318,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 211, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 230, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 211, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 211, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "multiply", 0) < (0)) __PYX_ERR(0, 211, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "multiply", 0) < (0)) __PYX_ERR(0, 230, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, i); __PYX_ERR(0, 211, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, i); __PYX_ERR(0, 230, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 211, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 211, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 211, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("multiply", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 230, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7282,14 +7380,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_4multiply(CYTHON_UNUSED PyObject
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("multiply", 0);
 
-  /* "autograd_c/_ufuncs.pyx":213
+  /* "autograd_c/_ufuncs.pyx":232
  * def multiply(a, b):
  *     """``np.multiply(a, b)``."""
  *     return _call2(MULTIPLY, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MULTIPLY, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 213, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MULTIPLY, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7302,7 +7400,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_4multiply(CYTHON_UNUSED PyObject
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":211
+  /* "autograd_c/_ufuncs.pyx":230
  * 
  * 
  * def multiply(a, b):             # <<<<<<<<<<<<<<
@@ -7321,7 +7419,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_4multiply(CYTHON_UNUSED PyObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":216
+/* "autograd_c/_ufuncs.pyx":235
  * 
  * 
  * def true_divide(a, b):             # <<<<<<<<<<<<<<
@@ -7370,39 +7468,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 216, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 235, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 216, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 235, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 216, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 235, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "true_divide", 0) < (0)) __PYX_ERR(0, 216, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "true_divide", 0) < (0)) __PYX_ERR(0, 235, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, i); __PYX_ERR(0, 216, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, i); __PYX_ERR(0, 235, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 216, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 235, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 216, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 235, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 216, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("true_divide", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 235, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7432,14 +7530,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_6true_divide(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("true_divide", 0);
 
-  /* "autograd_c/_ufuncs.pyx":218
+  /* "autograd_c/_ufuncs.pyx":237
  * def true_divide(a, b):
  *     """``np.true_divide(a, b)``."""
  *     return _call2(TRUE_DIVIDE, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_TRUE_DIVIDE, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 218, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_TRUE_DIVIDE, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7452,7 +7550,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_6true_divide(CYTHON_UNUSED PyObj
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":216
+  /* "autograd_c/_ufuncs.pyx":235
  * 
  * 
  * def true_divide(a, b):             # <<<<<<<<<<<<<<
@@ -7471,7 +7569,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_6true_divide(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":221
+/* "autograd_c/_ufuncs.pyx":240
  * 
  * 
  * def maximum(a, b):             # <<<<<<<<<<<<<<
@@ -7520,39 +7618,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 221, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 240, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 221, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 221, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "maximum", 0) < (0)) __PYX_ERR(0, 221, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "maximum", 0) < (0)) __PYX_ERR(0, 240, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, i); __PYX_ERR(0, 221, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, i); __PYX_ERR(0, 240, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 221, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 221, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 221, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("maximum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 240, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7582,14 +7680,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_8maximum(CYTHON_UNUSED PyObject 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("maximum", 0);
 
-  /* "autograd_c/_ufuncs.pyx":223
+  /* "autograd_c/_ufuncs.pyx":242
  * def maximum(a, b):
  *     """``np.maximum(a, b)``."""
  *     return _call2(MAXIMUM, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MAXIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 223, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MAXIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7602,7 +7700,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_8maximum(CYTHON_UNUSED PyObject 
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":221
+  /* "autograd_c/_ufuncs.pyx":240
  * 
  * 
  * def maximum(a, b):             # <<<<<<<<<<<<<<
@@ -7621,7 +7719,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_8maximum(CYTHON_UNUSED PyObject 
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":226
+/* "autograd_c/_ufuncs.pyx":245
  * 
  * 
  * def minimum(a, b):             # <<<<<<<<<<<<<<
@@ -7670,39 +7768,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,&__pyx_mstate_global->__pyx_n_u_b,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 226, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 245, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 226, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 245, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 226, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 245, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minimum", 0) < (0)) __PYX_ERR(0, 226, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minimum", 0) < (0)) __PYX_ERR(0, 245, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, i); __PYX_ERR(0, 226, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, i); __PYX_ERR(0, 245, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 226, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 245, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 226, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 245, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
     __pyx_v_b = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 226, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minimum", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 245, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7732,14 +7830,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_10minimum(CYTHON_UNUSED PyObject
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("minimum", 0);
 
-  /* "autograd_c/_ufuncs.pyx":228
+  /* "autograd_c/_ufuncs.pyx":247
  * def minimum(a, b):
  *     """``np.minimum(a, b)``."""
  *     return _call2(MINIMUM, a, b)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MINIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 228, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call2(__pyx_e_10autograd_c_7_ufuncs_MINIMUM, __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 247, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7752,7 +7850,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_10minimum(CYTHON_UNUSED PyObject
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":226
+  /* "autograd_c/_ufuncs.pyx":245
  * 
  * 
  * def minimum(a, b):             # <<<<<<<<<<<<<<
@@ -7771,7 +7869,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_10minimum(CYTHON_UNUSED PyObject
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":231
+/* "autograd_c/_ufuncs.pyx":250
  * 
  * 
  * def negative(a):             # <<<<<<<<<<<<<<
@@ -7819,32 +7917,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 231, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 250, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 231, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 250, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "negative", 0) < (0)) __PYX_ERR(0, 231, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "negative", 0) < (0)) __PYX_ERR(0, 250, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, i); __PYX_ERR(0, 231, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, i); __PYX_ERR(0, 250, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 231, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 250, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 231, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("negative", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 250, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -7874,14 +7972,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_12negative(CYTHON_UNUSED PyObjec
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("negative", 0);
 
-  /* "autograd_c/_ufuncs.pyx":233
+  /* "autograd_c/_ufuncs.pyx":252
  * def negative(a):
  *     """``np.negative(a)``."""
  *     return _call1(NEGATIVE, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_NEGATIVE, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 233, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_NEGATIVE, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -7894,7 +7992,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_12negative(CYTHON_UNUSED PyObjec
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":231
+  /* "autograd_c/_ufuncs.pyx":250
  * 
  * 
  * def negative(a):             # <<<<<<<<<<<<<<
@@ -7913,7 +8011,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_12negative(CYTHON_UNUSED PyObjec
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":236
+/* "autograd_c/_ufuncs.pyx":255
  * 
  * 
  * def exp(a):             # <<<<<<<<<<<<<<
@@ -7961,32 +8059,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 236, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 255, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 236, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 255, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exp", 0) < (0)) __PYX_ERR(0, 236, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "exp", 0) < (0)) __PYX_ERR(0, 255, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, i); __PYX_ERR(0, 236, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, i); __PYX_ERR(0, 255, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 236, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 255, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 236, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("exp", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 255, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8016,14 +8114,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("exp", 0);
 
-  /* "autograd_c/_ufuncs.pyx":238
+  /* "autograd_c/_ufuncs.pyx":257
  * def exp(a):
  *     """``np.exp(a)``."""
  *     return _call1(EXP, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_EXP, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 238, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_EXP, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8036,7 +8134,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":236
+  /* "autograd_c/_ufuncs.pyx":255
  * 
  * 
  * def exp(a):             # <<<<<<<<<<<<<<
@@ -8055,7 +8153,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":241
+/* "autograd_c/_ufuncs.pyx":260
  * 
  * 
  * def log(a):             # <<<<<<<<<<<<<<
@@ -8103,32 +8201,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 241, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 260, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "log", 0) < (0)) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "log", 0) < (0)) __PYX_ERR(0, 260, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, i); __PYX_ERR(0, 241, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, i); __PYX_ERR(0, 260, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 260, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 241, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("log", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 260, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8158,14 +8256,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("log", 0);
 
-  /* "autograd_c/_ufuncs.pyx":243
+  /* "autograd_c/_ufuncs.pyx":262
  * def log(a):
  *     """``np.log(a)``."""
  *     return _call1(LOG, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_LOG, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 243, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_LOG, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 262, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8178,7 +8276,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":241
+  /* "autograd_c/_ufuncs.pyx":260
  * 
  * 
  * def log(a):             # <<<<<<<<<<<<<<
@@ -8197,7 +8295,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":246
+/* "autograd_c/_ufuncs.pyx":265
  * 
  * 
  * def sqrt(a):             # <<<<<<<<<<<<<<
@@ -8245,32 +8343,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 246, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 265, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 265, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "sqrt", 0) < (0)) __PYX_ERR(0, 246, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "sqrt", 0) < (0)) __PYX_ERR(0, 265, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, i); __PYX_ERR(0, 246, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, i); __PYX_ERR(0, 265, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 246, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 265, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 246, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("sqrt", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 265, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8300,14 +8398,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("sqrt", 0);
 
-  /* "autograd_c/_ufuncs.pyx":248
+  /* "autograd_c/_ufuncs.pyx":267
  * def sqrt(a):
  *     """``np.sqrt(a)``."""
  *     return _call1(SQRT, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_SQRT, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 248, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_SQRT, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 267, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8320,7 +8418,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":246
+  /* "autograd_c/_ufuncs.pyx":265
  * 
  * 
  * def sqrt(a):             # <<<<<<<<<<<<<<
@@ -8339,7 +8437,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":251
+/* "autograd_c/_ufuncs.pyx":270
  * 
  * 
  * def tanh(a):             # <<<<<<<<<<<<<<
@@ -8387,32 +8485,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_a,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 251, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 270, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 270, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "tanh", 0) < (0)) __PYX_ERR(0, 251, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "tanh", 0) < (0)) __PYX_ERR(0, 270, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, i); __PYX_ERR(0, 251, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, i); __PYX_ERR(0, 270, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 270, __pyx_L3_error)
     }
     __pyx_v_a = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 251, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("tanh", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 270, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -8442,14 +8540,14 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("tanh", 0);
 
-  /* "autograd_c/_ufuncs.pyx":253
+  /* "autograd_c/_ufuncs.pyx":272
  * def tanh(a):
  *     """``np.tanh(a)``."""
  *     return _call1(TANH, a)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_TANH, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 253, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__call1(__pyx_e_10autograd_c_7_ufuncs_TANH, __pyx_v_a); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 272, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -8462,7 +8560,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *_
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":251
+  /* "autograd_c/_ufuncs.pyx":270
  * 
  * 
  * def tanh(a):             # <<<<<<<<<<<<<<
@@ -8481,7 +8579,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":256
+/* "autograd_c/_ufuncs.pyx":275
  * 
  * 
  * cdef object fast_add(object a, object b):             # <<<<<<<<<<<<<<
@@ -8498,7 +8596,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("fast_add", 0);
 
-  /* "autograd_c/_ufuncs.pyx":260
+  /* "autograd_c/_ufuncs.pyx":279
  *     (the caller then uses numpy, possibly in place). For the engine's
  *     gradient accumulation."""
  *     if _have[ADD]:             # <<<<<<<<<<<<<<
@@ -8507,14 +8605,14 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
 */
   if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_ADD])) {
 
-    /* "autograd_c/_ufuncs.pyx":261
+    /* "autograd_c/_ufuncs.pyx":280
  *     gradient accumulation."""
  *     if _have[ADD]:
  *         return _binary(&_loops[ADD], a, b)             # <<<<<<<<<<<<<<
  *     return NotImplemented
  * 
 */
-    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 261, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__binary((&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD])), __pyx_v_a, __pyx_v_b); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 280, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     {
       PyObject *__pyx_temp;
@@ -8527,7 +8625,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
     __pyx_t_1 = 0;
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":260
+    /* "autograd_c/_ufuncs.pyx":279
  *     (the caller then uses numpy, possibly in place). For the engine's
  *     gradient accumulation."""
  *     if _have[ADD]:             # <<<<<<<<<<<<<<
@@ -8536,7 +8634,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":262
+  /* "autograd_c/_ufuncs.pyx":281
  *     if _have[ADD]:
  *         return _binary(&_loops[ADD], a, b)
  *     return NotImplemented             # <<<<<<<<<<<<<<
@@ -8554,7 +8652,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":256
+  /* "autograd_c/_ufuncs.pyx":275
  * 
  * 
  * cdef object fast_add(object a, object b):             # <<<<<<<<<<<<<<
@@ -8573,7 +8671,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_add(PyObject *__pyx_v_a, PyO
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":270
+/* "autograd_c/_ufuncs.pyx":289
  * 
  * 
  * cdef object fast_iadd(object acc, object g):             # <<<<<<<<<<<<<<
@@ -8599,7 +8697,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("fast_iadd", 0);
 
-  /* "autograd_c/_ufuncs.pyx":281
+  /* "autograd_c/_ufuncs.pyx":300
  *     cdef cnp.npy_intp steps[3]
  *     cdef cnp.npy_intp n
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):             # <<<<<<<<<<<<<<
@@ -8612,7 +8710,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     __pyx_t_1 = (__pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_ADD]);
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_acc, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_acc, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L1_error)
   if (__pyx_t_2) {
 
   } else {
@@ -8621,7 +8719,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_g, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 281, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_g, __pyx_e_10autograd_c_7_ufuncs__STAGE); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_2;
 
@@ -8632,7 +8730,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":282
+    /* "autograd_c/_ufuncs.pyx":301
  *     cdef cnp.npy_intp n
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -8650,7 +8748,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":281
+    /* "autograd_c/_ufuncs.pyx":300
  *     cdef cnp.npy_intp steps[3]
  *     cdef cnp.npy_intp n
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):             # <<<<<<<<<<<<<<
@@ -8659,7 +8757,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":283
+  /* "autograd_c/_ufuncs.pyx":302
  *     if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>acc             # <<<<<<<<<<<<<<
@@ -8671,7 +8769,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   __pyx_v_a = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":284
+  /* "autograd_c/_ufuncs.pyx":303
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>acc
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):             # <<<<<<<<<<<<<<
@@ -8688,7 +8786,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 
     goto __pyx_L8_bool_binop_done;
   }
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_g)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 284, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_g)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L1_error)
   __pyx_t_4 = (!__pyx_t_1);
 
 
@@ -8699,7 +8797,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":285
+    /* "autograd_c/_ufuncs.pyx":304
  *     cdef cnp.ndarray a = <cnp.ndarray>acc
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -8717,7 +8815,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":284
+    /* "autograd_c/_ufuncs.pyx":303
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>acc
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):             # <<<<<<<<<<<<<<
@@ -8726,7 +8824,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":286
+  /* "autograd_c/_ufuncs.pyx":305
  *     if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
  *         return NotImplemented
  *     n = cnp.PyArray_SIZE(a)             # <<<<<<<<<<<<<<
@@ -8735,7 +8833,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   __pyx_v_n = PyArray_SIZE(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":287
+  /* "autograd_c/_ufuncs.pyx":306
  *         return NotImplemented
  *     n = cnp.PyArray_SIZE(a)
  *     args[0] = cnp.PyArray_BYTES(a)             # <<<<<<<<<<<<<<
@@ -8744,7 +8842,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":288
+  /* "autograd_c/_ufuncs.pyx":307
  *     n = cnp.PyArray_SIZE(a)
  *     args[0] = cnp.PyArray_BYTES(a)
  *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)             # <<<<<<<<<<<<<<
@@ -8753,20 +8851,20 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (__pyx_v_args[1]) = PyArray_BYTES(((PyArrayObject *)__pyx_v_g));
 
-  /* "autograd_c/_ufuncs.pyx":289
+  /* "autograd_c/_ufuncs.pyx":308
  *     args[0] = cnp.PyArray_BYTES(a)
  *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
  *     args[2] = <char *>stage             # <<<<<<<<<<<<<<
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
 */
   (__pyx_v_args[2]) = ((char *)__pyx_v_stage);
 
-  /* "autograd_c/_ufuncs.pyx":290
+  /* "autograd_c/_ufuncs.pyx":309
  *     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
  *     args[2] = <char *>stage
  *     steps[0] = steps[1] = steps[2] = sizeof(double)             # <<<<<<<<<<<<<<
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
 */
   __pyx_t_5 = (sizeof(double));
@@ -8776,39 +8874,39 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   (__pyx_v_steps[2]) = __pyx_t_5;
 
 
-  /* "autograd_c/_ufuncs.pyx":291
+  /* "autograd_c/_ufuncs.pyx":310
  *     args[2] = <char *>stage
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
- *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
+ *     _fp_clear()             # <<<<<<<<<<<<<<
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
 */
-  PyUFunc_clearfperr();
+  __pyx_f_10autograd_c_7_ufuncs__fp_clear();
 
-  /* "autograd_c/_ufuncs.pyx":292
+  /* "autograd_c/_ufuncs.pyx":311
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)             # <<<<<<<<<<<<<<
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
  *         return NotImplemented
 */
   (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD]).func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_e_10autograd_c_7_ufuncs_ADD]).data);
 
-  /* "autograd_c/_ufuncs.pyx":293
- *     cnp.PyUFunc_clearfperr()
+  /* "autograd_c/_ufuncs.pyx":312
+ *     _fp_clear()
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
- *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *     if _fp_raised():             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     memcpy(args[0], stage, n * sizeof(double))
 */
-  __pyx_t_2 = (PyUFunc_getfperr() != 0);
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fp_raised();
 
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":294
+    /* "autograd_c/_ufuncs.pyx":313
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
- *     if cnp.PyUFunc_getfperr():
+ *     if _fp_raised():
  *         return NotImplemented             # <<<<<<<<<<<<<<
  *     memcpy(args[0], stage, n * sizeof(double))
  *     return acc
@@ -8824,17 +8922,17 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":293
- *     cnp.PyUFunc_clearfperr()
+    /* "autograd_c/_ufuncs.pyx":312
+ *     _fp_clear()
  *     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
- *     if cnp.PyUFunc_getfperr():             # <<<<<<<<<<<<<<
+ *     if _fp_raised():             # <<<<<<<<<<<<<<
  *         return NotImplemented
  *     memcpy(args[0], stage, n * sizeof(double))
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":295
- *     if cnp.PyUFunc_getfperr():
+  /* "autograd_c/_ufuncs.pyx":314
+ *     if _fp_raised():
  *         return NotImplemented
  *     memcpy(args[0], stage, n * sizeof(double))             # <<<<<<<<<<<<<<
  *     return acc
@@ -8842,7 +8940,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
 */
   (void)(memcpy((__pyx_v_args[0]), __pyx_v_stage, (__pyx_v_n * (sizeof(double)))));
 
-  /* "autograd_c/_ufuncs.pyx":296
+  /* "autograd_c/_ufuncs.pyx":315
  *         return NotImplemented
  *     memcpy(args[0], stage, n * sizeof(double))
  *     return acc             # <<<<<<<<<<<<<<
@@ -8860,7 +8958,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   }
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":270
+  /* "autograd_c/_ufuncs.pyx":289
  * 
  * 
  * cdef object fast_iadd(object acc, object g):             # <<<<<<<<<<<<<<
@@ -8884,7 +8982,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_iadd(PyObject *__pyx_v_acc, 
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":299
+/* "autograd_c/_ufuncs.pyx":318
  * 
  * 
  * cdef object fast_inplace(int k, object out, object other):             # <<<<<<<<<<<<<<
@@ -8912,7 +9010,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("fast_inplace", 0);
 
-  /* "autograd_c/_ufuncs.pyx":313
+  /* "autograd_c/_ufuncs.pyx":332
  *     cdef cnp.npy_intp n
  *     cdef int flags
  *     if not (_have[k] and _fast_array(out, _SMALL)):             # <<<<<<<<<<<<<<
@@ -8925,7 +9023,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
     __pyx_t_1 = (__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_k]);
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_out, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_out, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 332, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_2;
 
@@ -8936,7 +9034,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":314
+    /* "autograd_c/_ufuncs.pyx":333
  *     cdef int flags
  *     if not (_have[k] and _fast_array(out, _SMALL)):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -8954,7 +9052,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":313
+    /* "autograd_c/_ufuncs.pyx":332
  *     cdef cnp.npy_intp n
  *     cdef int flags
  *     if not (_have[k] and _fast_array(out, _SMALL)):             # <<<<<<<<<<<<<<
@@ -8963,7 +9061,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":315
+  /* "autograd_c/_ufuncs.pyx":334
  *     if not (_have[k] and _fast_array(out, _SMALL)):
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>out             # <<<<<<<<<<<<<<
@@ -8975,7 +9073,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   __pyx_v_a = ((PyArrayObject *)__pyx_t_3);
   __pyx_t_3 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":316
+  /* "autograd_c/_ufuncs.pyx":335
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>out
  *     if not cnp.PyArray_ISWRITEABLE(a):             # <<<<<<<<<<<<<<
@@ -8987,7 +9085,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":317
+    /* "autograd_c/_ufuncs.pyx":336
  *     cdef cnp.ndarray a = <cnp.ndarray>out
  *     if not cnp.PyArray_ISWRITEABLE(a):
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -9005,7 +9103,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":316
+    /* "autograd_c/_ufuncs.pyx":335
  *         return NotImplemented
  *     cdef cnp.ndarray a = <cnp.ndarray>out
  *     if not cnp.PyArray_ISWRITEABLE(a):             # <<<<<<<<<<<<<<
@@ -9014,7 +9112,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":318
+  /* "autograd_c/_ufuncs.pyx":337
  *     if not cnp.PyArray_ISWRITEABLE(a):
  *         return NotImplemented
  *     steps[0] = steps[1] = steps[2] = sizeof(double)             # <<<<<<<<<<<<<<
@@ -9028,7 +9126,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   (__pyx_v_steps[2]) = __pyx_t_4;
 
 
-  /* "autograd_c/_ufuncs.pyx":319
+  /* "autograd_c/_ufuncs.pyx":338
  *         return NotImplemented
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     args[0] = cnp.PyArray_BYTES(a)             # <<<<<<<<<<<<<<
@@ -9037,32 +9135,32 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
   (__pyx_v_args[0]) = PyArray_BYTES(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":320
+  /* "autograd_c/_ufuncs.pyx":339
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     args[0] = cnp.PyArray_BYTES(a)
  *     if _fast_array(other, _SMALL):             # <<<<<<<<<<<<<<
  *         if not _same_shape(a, <cnp.ndarray>other):
  *             return NotImplemented
 */
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_other, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__fast_array(__pyx_v_other, __pyx_v_10autograd_c_7_ufuncs__SMALL); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 339, __pyx_L1_error)
   if (__pyx_t_2) {
 
 
-    /* "autograd_c/_ufuncs.pyx":321
+    /* "autograd_c/_ufuncs.pyx":340
  *     args[0] = cnp.PyArray_BYTES(a)
  *     if _fast_array(other, _SMALL):
  *         if not _same_shape(a, <cnp.ndarray>other):             # <<<<<<<<<<<<<<
  *             return NotImplemented
  *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
 */
-    __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_other)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L1_error)
+    __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(__pyx_v_a, ((PyArrayObject *)__pyx_v_other)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L1_error)
     __pyx_t_1 = (!__pyx_t_2);
 
 
     if (__pyx_t_1) {
 
 
-      /* "autograd_c/_ufuncs.pyx":322
+      /* "autograd_c/_ufuncs.pyx":341
  *     if _fast_array(other, _SMALL):
  *         if not _same_shape(a, <cnp.ndarray>other):
  *             return NotImplemented             # <<<<<<<<<<<<<<
@@ -9080,7 +9178,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
       }
       goto __pyx_L0;
 
-      /* "autograd_c/_ufuncs.pyx":321
+      /* "autograd_c/_ufuncs.pyx":340
  *     args[0] = cnp.PyArray_BYTES(a)
  *     if _fast_array(other, _SMALL):
  *         if not _same_shape(a, <cnp.ndarray>other):             # <<<<<<<<<<<<<<
@@ -9089,7 +9187,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
     }
 
-    /* "autograd_c/_ufuncs.pyx":323
+    /* "autograd_c/_ufuncs.pyx":342
  *         if not _same_shape(a, <cnp.ndarray>other):
  *             return NotImplemented
  *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)             # <<<<<<<<<<<<<<
@@ -9098,7 +9196,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
     (__pyx_v_args[1]) = PyArray_BYTES(((PyArrayObject *)__pyx_v_other));
 
-    /* "autograd_c/_ufuncs.pyx":320
+    /* "autograd_c/_ufuncs.pyx":339
  *     steps[0] = steps[1] = steps[2] = sizeof(double)
  *     args[0] = cnp.PyArray_BYTES(a)
  *     if _fast_array(other, _SMALL):             # <<<<<<<<<<<<<<
@@ -9108,18 +9206,18 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
     goto __pyx_L7;
   }
 
-  /* "autograd_c/_ufuncs.pyx":324
+  /* "autograd_c/_ufuncs.pyx":343
  *             return NotImplemented
  *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
  *     elif _scalar(other, &sb):             # <<<<<<<<<<<<<<
  *         args[1] = <char *>&sb
  *         steps[1] = 0
 */
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_other, (&__pyx_v_sb)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 324, __pyx_L1_error)
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__scalar(__pyx_v_other, (&__pyx_v_sb)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 343, __pyx_L1_error)
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":325
+    /* "autograd_c/_ufuncs.pyx":344
  *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
  *     elif _scalar(other, &sb):
  *         args[1] = <char *>&sb             # <<<<<<<<<<<<<<
@@ -9128,7 +9226,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
     (__pyx_v_args[1]) = ((char *)(&__pyx_v_sb));
 
-    /* "autograd_c/_ufuncs.pyx":326
+    /* "autograd_c/_ufuncs.pyx":345
  *     elif _scalar(other, &sb):
  *         args[1] = <char *>&sb
  *         steps[1] = 0             # <<<<<<<<<<<<<<
@@ -9137,7 +9235,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
     (__pyx_v_steps[1]) = 0;
 
-    /* "autograd_c/_ufuncs.pyx":324
+    /* "autograd_c/_ufuncs.pyx":343
  *             return NotImplemented
  *         args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
  *     elif _scalar(other, &sb):             # <<<<<<<<<<<<<<
@@ -9147,7 +9245,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
     goto __pyx_L7;
   }
 
-  /* "autograd_c/_ufuncs.pyx":328
+  /* "autograd_c/_ufuncs.pyx":347
  *         steps[1] = 0
  *     else:
  *         return NotImplemented             # <<<<<<<<<<<<<<
@@ -9168,7 +9266,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   }
   __pyx_L7:;
 
-  /* "autograd_c/_ufuncs.pyx":329
+  /* "autograd_c/_ufuncs.pyx":348
  *     else:
  *         return NotImplemented
  *     n = cnp.PyArray_SIZE(a)             # <<<<<<<<<<<<<<
@@ -9177,7 +9275,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
   __pyx_v_n = PyArray_SIZE(__pyx_v_a);
 
-  /* "autograd_c/_ufuncs.pyx":330
+  /* "autograd_c/_ufuncs.pyx":349
  *         return NotImplemented
  *     n = cnp.PyArray_SIZE(a)
  *     if n <= _STAGE:             # <<<<<<<<<<<<<<
@@ -9189,7 +9287,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":331
+    /* "autograd_c/_ufuncs.pyx":350
  *     n = cnp.PyArray_SIZE(a)
  *     if n <= _STAGE:
  *         stage = stage_small             # <<<<<<<<<<<<<<
@@ -9198,7 +9296,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
     __pyx_v_stage = __pyx_v_stage_small;
 
-    /* "autograd_c/_ufuncs.pyx":330
+    /* "autograd_c/_ufuncs.pyx":349
  *         return NotImplemented
  *     n = cnp.PyArray_SIZE(a)
  *     if n <= _STAGE:             # <<<<<<<<<<<<<<
@@ -9208,7 +9306,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
     goto __pyx_L9;
   }
 
-  /* "autograd_c/_ufuncs.pyx":333
+  /* "autograd_c/_ufuncs.pyx":352
  *         stage = stage_small
  *     else:
  *         stage = <double *>PyMem_Malloc(n * sizeof(double))             # <<<<<<<<<<<<<<
@@ -9218,7 +9316,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   /*else*/ {
     __pyx_v_stage = ((double *)PyMem_Malloc((__pyx_v_n * (sizeof(double)))));
 
-    /* "autograd_c/_ufuncs.pyx":334
+    /* "autograd_c/_ufuncs.pyx":353
  *     else:
  *         stage = <double *>PyMem_Malloc(n * sizeof(double))
  *         if stage == NULL:             # <<<<<<<<<<<<<<
@@ -9230,16 +9328,16 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "autograd_c/_ufuncs.pyx":335
+      /* "autograd_c/_ufuncs.pyx":354
  *         stage = <double *>PyMem_Malloc(n * sizeof(double))
  *         if stage == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *     args[2] = <char *>stage
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 335, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 354, __pyx_L1_error)
 
-      /* "autograd_c/_ufuncs.pyx":334
+      /* "autograd_c/_ufuncs.pyx":353
  *     else:
  *         stage = <double *>PyMem_Malloc(n * sizeof(double))
  *         if stage == NULL:             # <<<<<<<<<<<<<<
@@ -9250,45 +9348,45 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   }
   __pyx_L9:;
 
-  /* "autograd_c/_ufuncs.pyx":336
+  /* "autograd_c/_ufuncs.pyx":355
  *         if stage == NULL:
  *             raise MemoryError()
  *     args[2] = <char *>stage             # <<<<<<<<<<<<<<
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     _loops[k].func(args, &n, steps, _loops[k].data)
 */
   (__pyx_v_args[2]) = ((char *)__pyx_v_stage);
 
-  /* "autograd_c/_ufuncs.pyx":337
+  /* "autograd_c/_ufuncs.pyx":356
  *             raise MemoryError()
  *     args[2] = <char *>stage
- *     cnp.PyUFunc_clearfperr()             # <<<<<<<<<<<<<<
+ *     _fp_clear()             # <<<<<<<<<<<<<<
  *     _loops[k].func(args, &n, steps, _loops[k].data)
- *     flags = cnp.PyUFunc_getfperr()
+ *     flags = _fp_raised()
 */
-  PyUFunc_clearfperr();
+  __pyx_f_10autograd_c_7_ufuncs__fp_clear();
 
-  /* "autograd_c/_ufuncs.pyx":338
+  /* "autograd_c/_ufuncs.pyx":357
  *     args[2] = <char *>stage
- *     cnp.PyUFunc_clearfperr()
+ *     _fp_clear()
  *     _loops[k].func(args, &n, steps, _loops[k].data)             # <<<<<<<<<<<<<<
- *     flags = cnp.PyUFunc_getfperr()
+ *     flags = _fp_raised()
  *     if not flags:
 */
   (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k]).func(__pyx_v_args, (&__pyx_v_n), __pyx_v_steps, (__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_k]).data);
 
-  /* "autograd_c/_ufuncs.pyx":339
- *     cnp.PyUFunc_clearfperr()
+  /* "autograd_c/_ufuncs.pyx":358
+ *     _fp_clear()
  *     _loops[k].func(args, &n, steps, _loops[k].data)
- *     flags = cnp.PyUFunc_getfperr()             # <<<<<<<<<<<<<<
+ *     flags = _fp_raised()             # <<<<<<<<<<<<<<
  *     if not flags:
  *         memcpy(args[0], stage, n * sizeof(double))
 */
-  __pyx_v_flags = PyUFunc_getfperr();
+  __pyx_v_flags = __pyx_f_10autograd_c_7_ufuncs__fp_raised();
 
-  /* "autograd_c/_ufuncs.pyx":340
+  /* "autograd_c/_ufuncs.pyx":359
  *     _loops[k].func(args, &n, steps, _loops[k].data)
- *     flags = cnp.PyUFunc_getfperr()
+ *     flags = _fp_raised()
  *     if not flags:             # <<<<<<<<<<<<<<
  *         memcpy(args[0], stage, n * sizeof(double))
  *     if stage != stage_small:
@@ -9298,8 +9396,8 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":341
- *     flags = cnp.PyUFunc_getfperr()
+    /* "autograd_c/_ufuncs.pyx":360
+ *     flags = _fp_raised()
  *     if not flags:
  *         memcpy(args[0], stage, n * sizeof(double))             # <<<<<<<<<<<<<<
  *     if stage != stage_small:
@@ -9307,16 +9405,16 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
     (void)(memcpy((__pyx_v_args[0]), __pyx_v_stage, (__pyx_v_n * (sizeof(double)))));
 
-    /* "autograd_c/_ufuncs.pyx":340
+    /* "autograd_c/_ufuncs.pyx":359
  *     _loops[k].func(args, &n, steps, _loops[k].data)
- *     flags = cnp.PyUFunc_getfperr()
+ *     flags = _fp_raised()
  *     if not flags:             # <<<<<<<<<<<<<<
  *         memcpy(args[0], stage, n * sizeof(double))
  *     if stage != stage_small:
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":342
+  /* "autograd_c/_ufuncs.pyx":361
  *     if not flags:
  *         memcpy(args[0], stage, n * sizeof(double))
  *     if stage != stage_small:             # <<<<<<<<<<<<<<
@@ -9328,7 +9426,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":343
+    /* "autograd_c/_ufuncs.pyx":362
  *         memcpy(args[0], stage, n * sizeof(double))
  *     if stage != stage_small:
  *         PyMem_Free(stage)             # <<<<<<<<<<<<<<
@@ -9337,7 +9435,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
     PyMem_Free(__pyx_v_stage);
 
-    /* "autograd_c/_ufuncs.pyx":342
+    /* "autograd_c/_ufuncs.pyx":361
  *     if not flags:
  *         memcpy(args[0], stage, n * sizeof(double))
  *     if stage != stage_small:             # <<<<<<<<<<<<<<
@@ -9346,7 +9444,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":344
+  /* "autograd_c/_ufuncs.pyx":363
  *     if stage != stage_small:
  *         PyMem_Free(stage)
  *     return NotImplemented if flags else out             # <<<<<<<<<<<<<<
@@ -9374,7 +9472,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":299
+  /* "autograd_c/_ufuncs.pyx":318
  * 
  * 
  * cdef object fast_inplace(int k, object out, object other):             # <<<<<<<<<<<<<<
@@ -9401,25 +9499,151 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":347
+/* "autograd_c/_ufuncs.pyx":370
  * 
  * 
- * def same_layout(g, like):             # <<<<<<<<<<<<<<
- *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
- * 
+ * def set_cast_general(general):             # <<<<<<<<<<<<<<
+ *     global _cast_general
+ *     _cast_general = general
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23same_layout(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23set_cast_general(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_22same_layout, "same_layout(g, like)\n\n``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.\n\nA fast test of ``type(like) is np.ndarray and g.shape == like.shape and\ng.dtype == like.dtype`` (ops.py\047s pure version): False may also mean \"not\nsure\" (e.g. equal dtypes that are not the same object), so callers must\ntreat False as \"take the general path\".");
-static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_23same_layout = {"same_layout", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_23same_layout, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_22same_layout};
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23same_layout(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_22set_cast_general, "set_cast_general(general)");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_23set_cast_general = {"set_cast_general", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_23set_cast_general, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_22set_cast_general};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23set_cast_general(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  PyObject *__pyx_v_general = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("set_cast_general (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_general,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 370, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 370, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "set_cast_general", 0) < (0)) __PYX_ERR(0, 370, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("set_cast_general", 1, 1, 1, i); __PYX_ERR(0, 370, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 370, __pyx_L3_error)
+    }
+    __pyx_v_general = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("set_cast_general", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 370, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("autograd_c._ufuncs.set_cast_general", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(__pyx_self, __pyx_v_general);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_general) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("set_cast_general", 0);
+
+  /* "autograd_c/_ufuncs.pyx":372
+ * def set_cast_general(general):
+ *     global _cast_general
+ *     _cast_general = general             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __Pyx_INCREF(__pyx_v_general);
+  __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__cast_general);
+  __Pyx_DECREF_SET(__pyx_v_10autograd_c_7_ufuncs__cast_general, __pyx_v_general);
+  __Pyx_GIVEREF(__pyx_v_general);
+
+  /* "autograd_c/_ufuncs.pyx":370
+ * 
+ * 
+ * def set_cast_general(general):             # <<<<<<<<<<<<<<
+ *     global _cast_general
+ *     _cast_general = general
+*/
+
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "autograd_c/_ufuncs.pyx":375
+ * 
+ * 
+ * def cast(g, like):             # <<<<<<<<<<<<<<
+ *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25cast(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_24cast, "cast(g, like)\n\n``ops._cast(g, like)``: ``g`` itself when it already is an array of\n``like``\047s shape and dtype (tested here in C), else the general rule.");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_25cast = {"cast", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_25cast, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_24cast};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25cast(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -9438,7 +9662,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   int __pyx_clineno = 0;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("same_layout (wrapper)", 0);
+  __Pyx_RefNannySetupContext("cast (wrapper)", 0);
   #if !CYTHON_VECTORCALL
   #if CYTHON_ASSUME_SAFE_SIZE
   __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
@@ -9450,50 +9674,50 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_g,&__pyx_mstate_global->__pyx_n_u_like,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 347, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 375, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 347, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 347, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "same_layout", 0) < (0)) __PYX_ERR(0, 347, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "cast", 0) < (0)) __PYX_ERR(0, 375, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, i); __PYX_ERR(0, 347, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("cast", 1, 2, 2, i); __PYX_ERR(0, 375, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 347, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 347, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
     }
     __pyx_v_g = values[0];
     __pyx_v_like = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("same_layout", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 347, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("cast", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 375, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __Pyx_AddTraceback("autograd_c._ufuncs.same_layout", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_AddTraceback("autograd_c._ufuncs.cast", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_22same_layout(__pyx_self, __pyx_v_g, __pyx_v_like);
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_24cast(__pyx_self, __pyx_v_g, __pyx_v_like);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -9503,27 +9727,29 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like) {
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
   int __pyx_t_2;
   PyObject *__pyx_t_3 = NULL;
   PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("same_layout", 0);
+  __Pyx_RefNannySetupContext("cast", 0);
 
-  /* "autograd_c/_ufuncs.pyx":354
- *     sure" (e.g. equal dtypes that are not the same object), so callers must
- *     treat False as "take the general path"."""
- *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
- *         return False
- *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+  /* "autograd_c/_ufuncs.pyx":378
+ *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
+ *     if (type(like) is _ndarray and type(g) is _ndarray             # <<<<<<<<<<<<<<
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
 */
-  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_like)) != __pyx_v_10autograd_c_7_ufuncs__ndarray);
-  if (!__pyx_t_2) {
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_like)) == __pyx_v_10autograd_c_7_ufuncs__ndarray);
+  if (__pyx_t_2) {
 
   } else {
 
@@ -9531,75 +9757,114 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_g)) != __pyx_v_10autograd_c_7_ufuncs__ndarray);
+
+  /* "autograd_c/_ufuncs.pyx":379
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
+ *     if (type(like) is _ndarray and type(g) is _ndarray
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)             # <<<<<<<<<<<<<<
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+ *         return g
+*/
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_g)) == __pyx_v_10autograd_c_7_ufuncs__ndarray);
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+
+  /* "autograd_c/_ufuncs.pyx":380
+ *     if (type(like) is _ndarray and type(g) is _ndarray
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):             # <<<<<<<<<<<<<<
+ *         return g
+ *     return _cast_general(g, like)
+*/
+  __pyx_t_2 = (PyArray_DESCR(((PyArrayObject *)__pyx_v_g)) == PyArray_DESCR(((PyArrayObject *)__pyx_v_like)));
+
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 380, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_2;
 
   __pyx_L4_bool_binop_done:;
+
+  /* "autograd_c/_ufuncs.pyx":378
+ *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
+ *     if (type(like) is _ndarray and type(g) is _ndarray             # <<<<<<<<<<<<<<
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+*/
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":355
- *     treat False as "take the general path"."""
- *     if type(like) is not _ndarray or type(g) is not _ndarray:
- *         return False             # <<<<<<<<<<<<<<
- *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))
+    /* "autograd_c/_ufuncs.pyx":381
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+ *         return g             # <<<<<<<<<<<<<<
+ *     return _cast_general(g, like)
+ * 
 */
     {
       PyObject *__pyx_temp;
       {
         __pyx_temp = __pyx_r;
-        __Pyx_INCREF(Py_False);
-        __pyx_r = Py_False;
+        __Pyx_INCREF(__pyx_v_g);
+        __pyx_r = __pyx_v_g;
       }
       __Pyx_XDECREF(__pyx_temp);
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":354
- *     sure" (e.g. equal dtypes that are not the same object), so callers must
- *     treat False as "take the general path"."""
- *     if type(like) is not _ndarray or type(g) is not _ndarray:             # <<<<<<<<<<<<<<
- *         return False
- *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+    /* "autograd_c/_ufuncs.pyx":378
+ *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
+ *     if (type(like) is _ndarray and type(g) is _ndarray             # <<<<<<<<<<<<<<
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":356
- *     if type(like) is not _ndarray or type(g) is not _ndarray:
- *         return False
- *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)             # <<<<<<<<<<<<<<
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))
+  /* "autograd_c/_ufuncs.pyx":382
+ *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+ *         return g
+ *     return _cast_general(g, like)             # <<<<<<<<<<<<<<
+ * 
  * 
 */
-  __pyx_t_1 = (PyArray_DESCR(((PyArrayObject *)__pyx_v_g)) == PyArray_DESCR(((PyArrayObject *)__pyx_v_like)));
-
-  if (__pyx_t_1) {
-
-  } else {
-    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 356, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __pyx_t_4;
-    __pyx_t_4 = 0;
-
-    goto __pyx_L6_bool_binop_done;
+  __pyx_t_4 = NULL;
+  __Pyx_INCREF(__pyx_v_10autograd_c_7_ufuncs__cast_general);
+  __pyx_t_5 = __pyx_v_10autograd_c_7_ufuncs__cast_general; 
+  __pyx_t_6 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_5))) {
+    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_5);
+    assert(__pyx_t_4);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_5);
+    __Pyx_INCREF(__pyx_t_4);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_5, __pyx__function);
+    __pyx_t_6 = 0;
   }
-
-  /* "autograd_c/_ufuncs.pyx":357
- *         return False
- *     return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L1_error)
-  __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 357, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __pyx_t_4;
-  __pyx_t_4 = 0;
-
-  __pyx_L6_bool_binop_done:;
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_v_g, __pyx_v_like};
+    __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_5, __pyx_callargs+__pyx_t_6, (3-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 382, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
+  }
   {
     PyObject *__pyx_temp;
     {
@@ -9611,19 +9876,20 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":347
+  /* "autograd_c/_ufuncs.pyx":375
  * 
  * 
- * def same_layout(g, like):             # <<<<<<<<<<<<<<
- *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
- * 
+ * def cast(g, like):             # <<<<<<<<<<<<<<
+ *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
 */
 
   /* function exit code */
   __pyx_L1_error:;
   __Pyx_XDECREF(__pyx_t_3);
   __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_AddTraceback("autograd_c._ufuncs.same_layout", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("autograd_c._ufuncs.cast", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
   __Pyx_XGIVEREF(__pyx_r);
@@ -9631,7 +9897,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":360
+/* "autograd_c/_ufuncs.pyx":385
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -9640,23 +9906,23 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22same_layout(CYTHON_UNUSED PyOb
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
-PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_24loops_found, "loops_found()\n\nNames of the ufuncs whose float64 loop was found (the rest always go\nthrough numpy); for tests and diagnostics.");
-static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_25loops_found = {"loops_found", (PyCFunction)__pyx_pw_10autograd_c_7_ufuncs_25loops_found, METH_NOARGS, __pyx_doc_10autograd_c_7_ufuncs_24loops_found};
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_27loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_26loops_found, "loops_found()\n\nNames of the ufuncs whose float64 loop was found (the rest always go\nthrough numpy); for tests and diagnostics.");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_27loops_found = {"loops_found", (PyCFunction)__pyx_pw_10autograd_c_7_ufuncs_27loops_found, METH_NOARGS, __pyx_doc_10autograd_c_7_ufuncs_26loops_found};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_27loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("loops_found (wrapper)", 0);
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
-  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_24loops_found(__pyx_self);
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_26loops_found(__pyx_self);
 
   /* function exit code */
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyObject *__pyx_self) {
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26loops_found(CYTHON_UNUSED PyObject *__pyx_self) {
   int __pyx_7genexpr__pyx_v_k;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
@@ -9670,13 +9936,13 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("loops_found", 0);
 
-  /* "autograd_c/_ufuncs.pyx":363
+  /* "autograd_c/_ufuncs.pyx":388
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
  *     return [_ufunc_objs[k].__name__ for k in range(NLOOPS) if _have[k]]             # <<<<<<<<<<<<<<
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 363, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 388, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = __pyx_e_10autograd_c_7_ufuncs_NLOOPS;
@@ -9687,12 +9953,12 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
       if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_7genexpr__pyx_v_k])) {
         if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 363, __pyx_L1_error)
+          __PYX_ERR(0, 388, __pyx_L1_error)
         }
-        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 363, __pyx_L1_error)
+        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 388, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_GIVEREF(__pyx_t_5);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 363, __pyx_L1_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 388, __pyx_L1_error)
         __pyx_t_5 = 0;
       }
     }
@@ -9709,7 +9975,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24loops_found(CYTHON_UNUSED PyOb
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":360
+  /* "autograd_c/_ufuncs.pyx":385
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -9757,6 +10023,7 @@ static int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__pyx_mstate) {
   __pyx_v_10autograd_c_7_ufuncs__ndarray = Py_None; Py_INCREF(Py_None);
   __pyx_v_10autograd_c_7_ufuncs__float64 = Py_None; Py_INCREF(Py_None);
   __pyx_v_10autograd_c_7_ufuncs__ufunc_objs = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  __pyx_v_10autograd_c_7_ufuncs__cast_general = Py_None; Py_INCREF(Py_None);
   __Pyx_RefNannyFinishContext();
   return 0;
 }
@@ -10316,12 +10583,21 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
  * cnp.import_array()
  * cnp.import_ufunc()             # <<<<<<<<<<<<<<
  * 
- * ctypedef void (*loop_t)(char **, cnp.npy_intp *, cnp.npy_intp *, void *) noexcept nogil
+ * cdef extern from "<fenv.h>":
 */
   __pyx_t_3 = __pyx_f_5numpy_import_ufunc(); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 37, __pyx_L1_error)
 
 
-  /* "autograd_c/_ufuncs.pyx":46
+  /* "autograd_c/_ufuncs.pyx":45
+ * 
+ * # the IEEE flags numpy's error handling (np.errstate) looks at
+ * cdef int _FP_FLAGS = FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_v_10autograd_c_7_ufuncs__FP_FLAGS = (((FE_DIVBYZERO | FE_OVERFLOW) | FE_UNDERFLOW) | FE_INVALID);
+
+  /* "autograd_c/_ufuncs.pyx":65
  * 
  * # Above this many elements the ufunc's own overhead no longer matters.
  * cdef cnp.npy_intp _SMALL = 1 << 14             # <<<<<<<<<<<<<<
@@ -10330,16 +10606,16 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
 */
   __pyx_v_10autograd_c_7_ufuncs__SMALL = 0x4000;
 
-  /* "autograd_c/_ufuncs.pyx":48
+  /* "autograd_c/_ufuncs.pyx":67
  * cdef cnp.npy_intp _SMALL = 1 << 14
  * 
  * cdef object _ndarray = np.ndarray             # <<<<<<<<<<<<<<
  * cdef object _float64 = np.float64
  * 
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 48, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_ndarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 48, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_ndarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__ndarray);
@@ -10347,16 +10623,16 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   __Pyx_GIVEREF(__pyx_t_4);
   __pyx_t_4 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":49
+  /* "autograd_c/_ufuncs.pyx":68
  * 
  * cdef object _ndarray = np.ndarray
  * cdef object _float64 = np.float64             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__float64);
@@ -10364,78 +10640,78 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   __Pyx_GIVEREF(__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":175
+  /* "autograd_c/_ufuncs.pyx":194
  * cdef Loop _loops[NLOOPS]
  * cdef bint _have[NLOOPS]
  * cdef list _ufunc_objs = [np.add, np.subtract, np.multiply, np.true_divide, np.maximum,             # <<<<<<<<<<<<<<
  *                          np.minimum, np.negative, np.exp, np.log, np.sqrt, np.tanh]
  * 
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_add); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_add); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_subtract); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_subtract); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_multiply); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_multiply); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_true_divide); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_true_divide); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_maximum); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_maximum); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":176
+  /* "autograd_c/_ufuncs.pyx":195
  * cdef bint _have[NLOOPS]
  * cdef list _ufunc_objs = [np.add, np.subtract, np.multiply, np.true_divide, np.maximum,
  *                          np.minimum, np.negative, np.exp, np.log, np.sqrt, np.tanh]             # <<<<<<<<<<<<<<
  * 
  * cdef int _k
 */
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_minimum); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_minimum); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_negative); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_negative); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_exp); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_exp); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_12 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_log); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_log); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_12);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_sqrt); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_sqrt); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_14 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_tanh); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_14 = __Pyx_PyObject_GetAttrStr(__pyx_t_2, __pyx_mstate_global->__pyx_n_u_tanh); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 195, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":175
+  /* "autograd_c/_ufuncs.pyx":194
  * cdef Loop _loops[NLOOPS]
  * cdef bint _have[NLOOPS]
  * cdef list _ufunc_objs = [np.add, np.subtract, np.multiply, np.true_divide, np.maximum,             # <<<<<<<<<<<<<<
@@ -10444,7 +10720,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
 */
   {
     PyObject* __pyx_temp[11] = {__pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7, __pyx_t_8, __pyx_t_9, __pyx_t_10, __pyx_t_11, __pyx_t_12, __pyx_t_13, __pyx_t_14};
-    __pyx_t_2 = __Pyx_PyList_FromArray(__pyx_temp, 11); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyList_FromArray(__pyx_temp, 11); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
@@ -10463,7 +10739,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   __Pyx_GIVEREF(__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":179
+  /* "autograd_c/_ufuncs.pyx":198
  * 
  * cdef int _k
  * for _k in range(NLOOPS):             # <<<<<<<<<<<<<<
@@ -10477,7 +10753,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_16; __pyx_t_3+=1) {
     __pyx_v_10autograd_c_7_ufuncs__k = __pyx_t_3;
 
-    /* "autograd_c/_ufuncs.pyx":180
+    /* "autograd_c/_ufuncs.pyx":199
  * cdef int _k
  * for _k in range(NLOOPS):
  *     _have[_k] = _find_loop(_ufunc_objs[_k], 3 if _k < NEGATIVE else 2, &_loops[_k])             # <<<<<<<<<<<<<<
@@ -10486,7 +10762,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
 */
     if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 180, __pyx_L1_error)
+      __PYX_ERR(0, 199, __pyx_L1_error)
     }
     __pyx_t_2 = __Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_v_10autograd_c_7_ufuncs__k);
     __Pyx_INCREF(__pyx_t_2);
@@ -10500,7 +10776,7 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
       __pyx_t_17 = 2;
     }
 
-    __pyx_t_18 = __pyx_f_10autograd_c_7_ufuncs__find_loop(__pyx_t_2, __pyx_t_17, (&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_10autograd_c_7_ufuncs__k]))); if (unlikely(__pyx_t_18 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 180, __pyx_L1_error)
+    __pyx_t_18 = __pyx_f_10autograd_c_7_ufuncs__find_loop(__pyx_t_2, __pyx_t_17, (&(__pyx_v_10autograd_c_7_ufuncs__loops[__pyx_v_10autograd_c_7_ufuncs__k]))); if (unlikely(__pyx_t_18 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 199, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
     (__pyx_v_10autograd_c_7_ufuncs__have[__pyx_v_10autograd_c_7_ufuncs__k]) = __pyx_t_18;
@@ -10508,199 +10784,226 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   }
 
 
-  /* "autograd_c/_ufuncs.pyx":201
+  /* "autograd_c/_ufuncs.pyx":220
  * 
  * 
  * def add(a, b):             # <<<<<<<<<<<<<<
  *     """``np.add(a, b)``."""
  *     return _call2(ADD, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_1add, 0, __pyx_mstate_global->__pyx_n_u_add, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 201, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_1add, 0, __pyx_mstate_global->__pyx_n_u_add, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add, __pyx_t_2) < (0)) __PYX_ERR(0, 201, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add, __pyx_t_2) < (0)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":206
+  /* "autograd_c/_ufuncs.pyx":225
  * 
  * 
  * def subtract(a, b):             # <<<<<<<<<<<<<<
  *     """``np.subtract(a, b)``."""
  *     return _call2(SUBTRACT, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_3subtract, 0, __pyx_mstate_global->__pyx_n_u_subtract, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 206, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_3subtract, 0, __pyx_mstate_global->__pyx_n_u_subtract, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_subtract, __pyx_t_2) < (0)) __PYX_ERR(0, 206, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_subtract, __pyx_t_2) < (0)) __PYX_ERR(0, 225, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":211
+  /* "autograd_c/_ufuncs.pyx":230
  * 
  * 
  * def multiply(a, b):             # <<<<<<<<<<<<<<
  *     """``np.multiply(a, b)``."""
  *     return _call2(MULTIPLY, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_5multiply, 0, __pyx_mstate_global->__pyx_n_u_multiply, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 211, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_5multiply, 0, __pyx_mstate_global->__pyx_n_u_multiply, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_multiply, __pyx_t_2) < (0)) __PYX_ERR(0, 211, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_multiply, __pyx_t_2) < (0)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":216
+  /* "autograd_c/_ufuncs.pyx":235
  * 
  * 
  * def true_divide(a, b):             # <<<<<<<<<<<<<<
  *     """``np.true_divide(a, b)``."""
  *     return _call2(TRUE_DIVIDE, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_7true_divide, 0, __pyx_mstate_global->__pyx_n_u_true_divide, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 216, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_7true_divide, 0, __pyx_mstate_global->__pyx_n_u_true_divide, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 235, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_true_divide, __pyx_t_2) < (0)) __PYX_ERR(0, 216, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_true_divide, __pyx_t_2) < (0)) __PYX_ERR(0, 235, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":221
+  /* "autograd_c/_ufuncs.pyx":240
  * 
  * 
  * def maximum(a, b):             # <<<<<<<<<<<<<<
  *     """``np.maximum(a, b)``."""
  *     return _call2(MAXIMUM, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_9maximum, 0, __pyx_mstate_global->__pyx_n_u_maximum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 221, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_9maximum, 0, __pyx_mstate_global->__pyx_n_u_maximum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_maximum, __pyx_t_2) < (0)) __PYX_ERR(0, 221, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_maximum, __pyx_t_2) < (0)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":226
+  /* "autograd_c/_ufuncs.pyx":245
  * 
  * 
  * def minimum(a, b):             # <<<<<<<<<<<<<<
  *     """``np.minimum(a, b)``."""
  *     return _call2(MINIMUM, a, b)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_11minimum, 0, __pyx_mstate_global->__pyx_n_u_minimum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_11minimum, 0, __pyx_mstate_global->__pyx_n_u_minimum, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 245, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minimum, __pyx_t_2) < (0)) __PYX_ERR(0, 226, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minimum, __pyx_t_2) < (0)) __PYX_ERR(0, 245, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":231
+  /* "autograd_c/_ufuncs.pyx":250
  * 
  * 
  * def negative(a):             # <<<<<<<<<<<<<<
  *     """``np.negative(a)``."""
  *     return _call1(NEGATIVE, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_13negative, 0, __pyx_mstate_global->__pyx_n_u_negative, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_13negative, 0, __pyx_mstate_global->__pyx_n_u_negative, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 250, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_negative, __pyx_t_2) < (0)) __PYX_ERR(0, 231, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_negative, __pyx_t_2) < (0)) __PYX_ERR(0, 250, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":236
+  /* "autograd_c/_ufuncs.pyx":255
  * 
  * 
  * def exp(a):             # <<<<<<<<<<<<<<
  *     """``np.exp(a)``."""
  *     return _call1(EXP, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_15exp, 0, __pyx_mstate_global->__pyx_n_u_exp, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_15exp, 0, __pyx_mstate_global->__pyx_n_u_exp, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 255, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exp, __pyx_t_2) < (0)) __PYX_ERR(0, 236, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_exp, __pyx_t_2) < (0)) __PYX_ERR(0, 255, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":241
+  /* "autograd_c/_ufuncs.pyx":260
  * 
  * 
  * def log(a):             # <<<<<<<<<<<<<<
  *     """``np.log(a)``."""
  *     return _call1(LOG, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_17log, 0, __pyx_mstate_global->__pyx_n_u_log, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_17log, 0, __pyx_mstate_global->__pyx_n_u_log, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 260, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_log, __pyx_t_2) < (0)) __PYX_ERR(0, 241, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_log, __pyx_t_2) < (0)) __PYX_ERR(0, 260, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":246
+  /* "autograd_c/_ufuncs.pyx":265
  * 
  * 
  * def sqrt(a):             # <<<<<<<<<<<<<<
  *     """``np.sqrt(a)``."""
  *     return _call1(SQRT, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_19sqrt, 0, __pyx_mstate_global->__pyx_n_u_sqrt, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 246, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_19sqrt, 0, __pyx_mstate_global->__pyx_n_u_sqrt, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_sqrt, __pyx_t_2) < (0)) __PYX_ERR(0, 246, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_sqrt, __pyx_t_2) < (0)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":251
+  /* "autograd_c/_ufuncs.pyx":270
  * 
  * 
  * def tanh(a):             # <<<<<<<<<<<<<<
  *     """``np.tanh(a)``."""
  *     return _call1(TANH, a)
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_21tanh, 0, __pyx_mstate_global->__pyx_n_u_tanh, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 251, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_21tanh, 0, __pyx_mstate_global->__pyx_n_u_tanh, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 270, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_tanh, __pyx_t_2) < (0)) __PYX_ERR(0, 251, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_tanh, __pyx_t_2) < (0)) __PYX_ERR(0, 270, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":347
+  /* "autograd_c/_ufuncs.pyx":367
  * 
+ * # ops._cast's general case, registered by the compiled op rules at import
+ * cdef object _cast_general = None             # <<<<<<<<<<<<<<
  * 
- * def same_layout(g, like):             # <<<<<<<<<<<<<<
- *     """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
  * 
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23same_layout, 0, __pyx_mstate_global->__pyx_n_u_same_layout, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 347, __pyx_L1_error)
+  __Pyx_INCREF(Py_None);
+  __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__cast_general);
+  __Pyx_DECREF_SET(__pyx_v_10autograd_c_7_ufuncs__cast_general, Py_None);
+  __Pyx_GIVEREF(Py_None);
+
+  /* "autograd_c/_ufuncs.pyx":370
+ * 
+ * 
+ * def set_cast_general(general):             # <<<<<<<<<<<<<<
+ *     global _cast_general
+ *     _cast_general = general
+*/
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23set_cast_general, 0, __pyx_mstate_global->__pyx_n_u_set_cast_general, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_same_layout, __pyx_t_2) < (0)) __PYX_ERR(0, 347, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_set_cast_general, __pyx_t_2) < (0)) __PYX_ERR(0, 370, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":360
+  /* "autograd_c/_ufuncs.pyx":375
+ * 
+ * 
+ * def cast(g, like):             # <<<<<<<<<<<<<<
+ *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
+*/
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25cast, 0, __pyx_mstate_global->__pyx_n_u_cast, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_cast, __pyx_t_2) < (0)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+
+  /* "autograd_c/_ufuncs.pyx":385
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_27loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 385, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 360, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 385, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
   /* "autograd_c/_ufuncs.pyx":1
@@ -10763,7 +11066,7 @@ static int __Pyx_InitCachedBuiltins(__pyx_mstatetype *__pyx_mstate) {
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
-  __pyx_builtin_NotImplemented = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_NotImplemented); if (!__pyx_builtin_NotImplemented) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_builtin_NotImplemented = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_NotImplemented); if (!__pyx_builtin_NotImplemented) __PYX_ERR(0, 143, __pyx_L1_error)
 
   /* Cached unbound methods */
   __pyx_mstate->__pyx_umethod_PyDict_Type_items.type = (PyObject*)&PyDict_Type;
@@ -10793,29 +11096,29 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{18},{3},{7},{1},{5},{1},{4},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{11},{10},{4},{8},{4},{11},{6}};
-    const struct { const unsigned int length: 7; } bytes_length_index[] = {{107},{13},{15},{13},{15},{13},{15},{15},{35},{71}};
+    const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{4},{18},{3},{7},{1},{7},{5},{1},{4},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{16},{10},{4},{8},{4},{11},{6}};
+    const struct { const unsigned int length: 7; } bytes_length_index[] = {{107},{10},{13},{15},{13},{15},{13},{15},{15},{82},{35}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 0
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (482 bytes) */
-static const char cstring[] = "x\332eP=o\023A\020uP\214\"%\"XTt\266\">b\201#\313(\242A(\"BB(\306A \312\325\370n\316Y\262\037\347\333Y\313\327\240\224.\257\334\322\345\225.]\372\047P\272\344\047\344\047\260w|\334!NZ\275y;of\337\275\327\312\3128\355\261@\047\330\223V\020\207$\201\264\035\001\027\030\266I\267\271\214uBu\231\225@W\377)L\022\234\200%=I d\301\t\263\221U\201\351\305\351|\250\351\235\214\005JT\204!c\243t\356\3179\017\210\rqN\0371b\014\224\322\004\204\314\177\305`\201\022\270*Q\207V\224\035\005\262D\277\224\005\020\363\242\236Z\020\177\356\t\ry\340\2460\252-q\205\000a\010&U\001\327\275\277\227\2462\332\373mt\034\010\337`\376EJ \3001\004\3278\217#\241\201N_L8\2414\327\202_\243\320\023\241ulX\244\255\n%\314\271\264RrUB\221_,R\025\226!*\234\000\361\031\252\270L/\366S\205O\001\251wa\220B\214\300O\230\251\017\317\216\213g\211@]Qb\221\205|\306C\234\201\260hF\351\207\361W\014\250\335}Z\225\317\332U}\334h\3244\\Q\275\371\2570\002\237\220\217\344W\301\253J\305\302\377\366\315\316\217\335\375\305i\326\312\036e\323:1\256S\321\307n\247\"\307n\340\240\242]wV\047o\\m\315sg\226~\315\355\335F\363`\321_\274\317\246\356\216\353.\317\363f\376y\325Y\275\\\017\326\270\351o\374\202\333{\215\346\336\ry\321\333\354\211{\270<Z~\312[\371Q\376eu\266\335;\\L\267\273\207\213o\356\322\311|\220G\253\341\246\263y\365}t\271=\270\237\355\273\276\273\310\037\344\027\353\326Oxt\0317";
-    PyObject *data = __Pyx_DecompressString(cstring, 482, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (502 bytes) */
+static const char cstring[] = "x\332eP=o\023A\020\215\301F\240X\200e~\200S\020\021\2138\262\034E4\200,\322 \224\020!B\273\032\337\3159\213\367\343|;k\371\n\244\224W^\271\245\313+]\272\364O\240t\311O\340\047\260g\002g\304I\247\367\336\316\314\233\321{\253\254\214\323\036\013t\202=i\005qH\022H;\021p\201a\207t\207\313X\047\264\333f%\320\315\177\035&\tN\300\222\036\047\020\262\340\204\331\310\252\300\364\342t~\251\351\275\214\005JT\204!cW\351\334\377\347< v\211s\372\204\021c\240\224& d\376+\007K\224\300\325\026uh\305\266\242@n\321\233\262\000b^\362\251\005\361\347\235\320\220\007n\312C\265%\256\020 \014\301\244*\340\272\367\367\321T\207\366\356\016\035\005`(\020\276\310\374VJ \300\021\004\023\234\307\221\320@g\247\3431*L@pBi&\202OP\350\261\320:6,\322V\205\022\346\\Z)\271\332B\031e,R\025n\363T8\006\3423T\3616\310\330O!\261r%\273\263\365:\304\010\374\230\231\3720\355\250<\201\010\324\r%\026Y\310g<\304\031\010\213\346*\3758\372\212\001u\272/*\372\262S\361\243\275\275\235\036\256h\267\370ocT\236\340#\372Mx\305T,|\004\267\265M\275\261\251?\313\207\267\265\037\365\375\354,o\345\317\363\351\2560\356\240\222\207\256V\211#7pP\311\256\033\356\212wn\307\346\330\231\205\267\371\371`\257\361(\253g\303\354K>\310\271\243\305\351bZ\334/\006\005l\232\355\374\315\242\2658.\314\362p\365x\r\353o\337?_o\232O\363}\327w\027E\273\270X\2656\017\237d\323\215\367|\355j\256]\356+\035\233Y?\373\220O\335=\327]\234\027\215\342zy\260|\265\032\254p\335_\017\177\001\226\240&\262";
+    PyObject *data = __Pyx_DecompressString(cstring, 502, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (732 bytes) */
-static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcline_in_tracebackexpfloat64gitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopsame_layoutsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000\000PyObject *(int, PyObject *, PyObject *)\000fast_add\000fast_iadd\000fast_inplace\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A\200\001\360\016\000\005\010\200t\2101\210F\220\047\230\031\240#\240T\250\021\250#\250W\260A\330\010\017\210q\330\004\017\210~\230Q\230m\2503\250f\260N\300!\300=\320PQ\330\014\020\220\013\2301\230M\250\023\250M\270\021";
+    #else /* compression: none (769 bytes) */
+static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcastcline_in_tracebackexpfloat64ggeneralitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopset_cast_generalsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000\000PyObject *(int, PyObject *, PyObject *)\000fast_add\000fast_iadd\000fast_inplace\200\001\330\004\005\330\004\024\220A\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\t\210\004\210A\210V\2203\220i\230t\2404\240q\250\003\2503\250a\330\014\023\220>\240\021\240-\250s\260&\270\016\300a\300}\320TU\330\014\020\220\013\2301\230M\250\023\250M\270\021\330\010\017\210q\330\004\013\210=\230\001\230\023\230A\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 44; i++) {
+    for (int i = 0; i < 46; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 4) PyUnicode_InternInPlace(&string);
@@ -10826,8 +11129,8 @@ static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 44; i < 54; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-44].length;
+    for (int i = 46; i < 57; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-46].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -10837,15 +11140,15 @@ static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 54; i++) {
+    for (Py_ssize_t i = 0; i < 57; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 44;
-      for (Py_ssize_t i=0; i<10; ++i) {
+      PyObject **table = stringtab + 46;
+      for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -10900,69 +11203,74 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 201};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 220};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_add, __pyx_mstate->__pyx_kp_b_iso88591_6_s, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 206};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 225};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_subtract, __pyx_mstate->__pyx_kp_b_iso88591_6_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 211};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 230};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_multiply, __pyx_mstate->__pyx_kp_b_iso88591_6_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 216};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 235};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_true_divide, __pyx_mstate->__pyx_kp_b_iso88591_6_s_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 221};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 240};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_maximum, __pyx_mstate->__pyx_kp_b_iso88591_6_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 226};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 245};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_minimum, __pyx_mstate->__pyx_kp_b_iso88591_6_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 231};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 250};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_negative, __pyx_mstate->__pyx_kp_b_iso88591_6_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 236};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 255};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_exp, __pyx_mstate->__pyx_kp_b_iso88591_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 241};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 260};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_log, __pyx_mstate->__pyx_kp_b_iso88591_6_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 246};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 265};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_sqrt, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 251};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 270};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_a};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_tanh, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 347};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_like};
-    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_same_layout, __pyx_mstate->__pyx_kp_b_iso88591_t1F_T_WA_q_Qm3fN_PQ_1M_M, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 370};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_general};
+    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_set_cast_general, __pyx_mstate->__pyx_kp_b_iso88591_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 360};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 375};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_like};
+    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_cast, __pyx_mstate->__pyx_kp_b_iso88591_AV3it4q_3a_s_a_TU_1M_M_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 385};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_k};
-    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

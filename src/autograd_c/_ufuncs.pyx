@@ -36,6 +36,25 @@ import numpy as np
 cnp.import_array()
 cnp.import_ufunc()
 
+cdef extern from "<fenv.h>":
+    int fetestexcept(int excepts) nogil
+    int feclearexcept(int excepts) nogil
+    int FE_DIVBYZERO, FE_OVERFLOW, FE_UNDERFLOW, FE_INVALID
+
+# the IEEE flags numpy's error handling (np.errstate) looks at
+cdef int _FP_FLAGS = FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID
+
+
+cdef inline void _fp_clear() noexcept nogil:
+    # clearing costs far more than testing: clear only when something is set
+    if fetestexcept(_FP_FLAGS):
+        feclearexcept(_FP_FLAGS)
+
+
+cdef inline bint _fp_raised() noexcept nogil:
+    return fetestexcept(_FP_FLAGS) != 0
+
+
 ctypedef void (*loop_t)(char **, cnp.npy_intp *, cnp.npy_intp *, void *) noexcept nogil
 
 cdef struct Loop:
@@ -138,9 +157,9 @@ cdef object _binary(Loop *loop, object a, object b):
     res = _empty_like(arr)
     args[2] = cnp.PyArray_BYTES(res)
     n = cnp.PyArray_SIZE(arr)
-    cnp.PyUFunc_clearfperr()
+    _fp_clear()
     loop.func(args, &n, steps, loop.data)
-    if cnp.PyUFunc_getfperr():
+    if _fp_raised():
         return NotImplemented
     return res
 
@@ -157,9 +176,9 @@ cdef object _unary(Loop *loop, object a):
     args[1] = cnp.PyArray_BYTES(res)
     steps[0] = steps[1] = sizeof(double)
     n = cnp.PyArray_SIZE(arr)
-    cnp.PyUFunc_clearfperr()
+    _fp_clear()
     loop.func(args, &n, steps, loop.data)
-    if cnp.PyUFunc_getfperr():
+    if _fp_raised():
         return NotImplemented
     return res
 
@@ -288,9 +307,9 @@ cdef object fast_iadd(object acc, object g):
     args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
     args[2] = <char *>stage
     steps[0] = steps[1] = steps[2] = sizeof(double)
-    cnp.PyUFunc_clearfperr()
+    _fp_clear()
     _loops[ADD].func(args, &n, steps, _loops[ADD].data)
-    if cnp.PyUFunc_getfperr():
+    if _fp_raised():
         return NotImplemented
     memcpy(args[0], stage, n * sizeof(double))
     return acc
@@ -334,9 +353,9 @@ cdef object fast_inplace(int k, object out, object other):
         if stage == NULL:
             raise MemoryError()
     args[2] = <char *>stage
-    cnp.PyUFunc_clearfperr()
+    _fp_clear()
     _loops[k].func(args, &n, steps, _loops[k].data)
-    flags = cnp.PyUFunc_getfperr()
+    flags = _fp_raised()
     if not flags:
         memcpy(args[0], stage, n * sizeof(double))
     if stage != stage_small:
@@ -344,17 +363,23 @@ cdef object fast_inplace(int k, object out, object other):
     return NotImplemented if flags else out
 
 
-def same_layout(g, like):
-    """``like`` is an ndarray and ``g`` an ndarray of its shape and dtype.
+# ops._cast's general case, registered by the compiled op rules at import
+cdef object _cast_general = None
 
-    A fast test of ``type(like) is np.ndarray and g.shape == like.shape and
-    g.dtype == like.dtype`` (ops.py's pure version): False may also mean "not
-    sure" (e.g. equal dtypes that are not the same object), so callers must
-    treat False as "take the general path"."""
-    if type(like) is not _ndarray or type(g) is not _ndarray:
-        return False
-    return (cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
-            and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like))
+
+def set_cast_general(general):
+    global _cast_general
+    _cast_general = general
+
+
+def cast(g, like):
+    """``ops._cast(g, like)``: ``g`` itself when it already is an array of
+    ``like``'s shape and dtype (tested here in C), else the general rule."""
+    if (type(like) is _ndarray and type(g) is _ndarray
+            and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+            and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+        return g
+    return _cast_general(g, like)
 
 
 def loops_found():

@@ -29,7 +29,7 @@ except ImportError:          # Cython is a build dependency only
 if _COMPILED:
     from autograd_c._ufuncs import (add as _add, exp as _exp, log as _log, maximum as _maximum,
                                     minimum as _minimum, multiply as _mul, negative as _neg,
-                                    same_layout as _same_layout, sqrt as _sqrt, subtract as _sub,
+                                    sqrt as _sqrt, subtract as _sub,
                                     tanh as _tanh, true_divide as _div)
 else:
     from numpy import (add as _add, exp as _exp, log as _log, maximum as _maximum,
@@ -120,13 +120,10 @@ def _cast(g, like):
 
 
 if _COMPILED:
-    _cast_general = _cast
-
-    def _cast(g, like):
-        """``_cast``, with its common case (nothing to do) tested in C."""
-        if _same_layout(g, like):
-            return g
-        return _cast_general(g, like)
+    # the same function, with its common case (nothing to do) tested in C
+    from autograd_c import _ufuncs
+    _ufuncs.set_cast_general(_cast)
+    _cast = _ufuncs.cast
 
 
 def _prod(shape):
