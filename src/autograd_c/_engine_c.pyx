@@ -229,11 +229,28 @@ cdef extern from *:
         d->nb_matrix_multiply = s->nb_matrix_multiply;
         d->nb_negative = s->nb_negative;
     }
+
+    /* A class statement makes every heap type a garbage-collected one, so
+     * each Tensor would carry a GC header and be walked by every collection
+     * (a million-op graph keeps a million tensors alive). TensorBase is
+     * deliberately untracked (see its docstring), and the Python subclass
+     * adds no fields (__slots__ = ()), so it can be untracked too. Must run
+     * before the first instance exists. User subclasses of Tensor are heap
+     * types of their own and stay tracked. */
+    static void ag_untrack_subclass(PyTypeObject *t) {
+        t->tp_flags &= ~Py_TPFLAGS_HAVE_GC;
+        t->tp_free = PyObject_Free;
+        t->tp_traverse = NULL;
+        t->tp_clear = NULL;
+        PyType_Modified(t);
+    }
     """
     void ag_inherit_number_slots(PyTypeObject *dst, PyTypeObject *src)
+    void ag_untrack_subclass(PyTypeObject *t)
 
 
 ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorBase)
+ag_untrack_subclass(<PyTypeObject *>Tensor)
 
 
 cdef object _Tensor = Tensor
