@@ -63,6 +63,16 @@ cdef extern from "scheduler.h":
 
 @cython.final
 @cython.no_gc
+cdef class OpInfo:
+    """An op rule's fields, read once into C (see ``_op_info``)."""
+    cdef readonly object op
+    cdef object forward
+    cdef object backward
+    cdef unsigned long saves_mask
+
+
+@cython.final
+@cython.no_gc
 @cython.freelist(64)
 cdef class Node:
     """One recorded op application (see ``engine_python.Node``).
@@ -73,7 +83,7 @@ cdef class Node:
     million-node graphs during the forward pass. Freeing a long chain does
     not recurse either: see ``__dealloc__``.
     """
-    cdef readonly object op
+    cdef OpInfo info
     cdef object ctx
     cdef tuple edges
     cdef tuple needs      # shared, prebuilt tuples (see _needs_tuple)
@@ -84,14 +94,18 @@ cdef class Node:
     cdef object __weakref__
 
     @property
+    def op(self):
+        return self.info.op
+
+    @property
     def name(self):
-        return self.op.name
+        return self.info.op.name
 
     def output_modified(self, tensor):
         self.out_mod = (tuple(tensor.shape), tensor.dtype, tensor._version)
 
     def __repr__(self):
-        return f"<Node {self.op.name}>"
+        return f"<Node {self.info.op.name}>"
 
     def __dealloc__(self):
         # A graph that is dropped without a backward may be a million nodes
@@ -133,40 +147,40 @@ cdef class TensorBase:
     cdef object __weakref__
 
     def __add__(self, other):
-        return _apply(_ops.add, (self, other), None)
+        return _apply2(_OP_ADD, self, other)
 
     def __radd__(self, other):
-        return _apply(_ops.add, (other, self), None)
+        return _apply2(_OP_ADD, other, self)
 
     def __sub__(self, other):
-        return _apply(_ops.sub, (self, other), None)
+        return _apply2(_OP_SUB, self, other)
 
     def __rsub__(self, other):
-        return _apply(_ops.sub, (other, self), None)
+        return _apply2(_OP_SUB, other, self)
 
     def __mul__(self, other):
-        return _apply(_ops.mul, (self, other), None)
+        return _apply2(_OP_MUL, self, other)
 
     def __rmul__(self, other):
-        return _apply(_ops.mul, (other, self), None)
+        return _apply2(_OP_MUL, other, self)
 
     def __truediv__(self, other):
-        return _apply(_ops.div, (self, other), None)
+        return _apply2(_OP_DIV, self, other)
 
     def __rtruediv__(self, other):
-        return _apply(_ops.div, (other, self), None)
+        return _apply2(_OP_DIV, other, self)
 
     def __matmul__(self, other):
-        return _apply(_ops.matmul, (self, other), None)
+        return _apply2(_OP_MATMUL, self, other)
 
     def __rmatmul__(self, other):
-        return _apply(_ops.matmul, (other, self), None)
+        return _apply2(_OP_MATMUL, other, self)
 
     def __neg__(self):
-        return _apply(_ops.neg, (self,), None)
+        return _apply1(_OP_NEG, self)
 
     def tanh(self):
-        return _apply(_ops.tanh, (self,), None)
+        return _apply1(_OP_TANH, self)
 
     # In-place operators and .grad: the common case (an update under
     # no_grad, as an optimizer step does) handled here; everything else
@@ -200,13 +214,13 @@ cdef class TensorBase:
         raise AttributeError("can't delete attribute 'grad'")
 
     def relu(self):
-        return _apply(_ops.relu, (self,), None)
+        return _apply1(_OP_RELU, self)
 
     def sigmoid(self):
-        return _apply(_ops.sigmoid, (self,), None)
+        return _apply1(_OP_SIGMOID, self)
 
     def exp(self):
-        return _apply(_ops.exp, (self,), None)
+        return _apply1(_OP_EXP, self)
 
 
 class Tensor(TensorBase, _tensor.Tensor):
@@ -330,13 +344,59 @@ cdef enum:
     _MAX_SAVED = 16
 
 
+# The op rules used by TensorBase's operators, bound once.
+cdef object _OP_ADD = _ops.add, _OP_SUB = _ops.sub, _OP_MUL = _ops.mul, _OP_DIV = _ops.div
+cdef object _OP_MATMUL = _ops.matmul, _OP_NEG = _ops.neg, _OP_TANH = _ops.tanh
+cdef object _OP_RELU = _ops.relu, _OP_SIGMOID = _ops.sigmoid, _OP_EXP = _ops.exp
+
+# A small direct-mapped cache from an Op object to its OpInfo. It holds the
+# op itself, so an entry can never describe another object at the same
+# address. Op objects are not changed once built.
+cdef enum:
+    _OPCACHE = 64
+cdef list _opcache = [None] * _OPCACHE
+
+
+cdef OpInfo _op_info(object op):
+    cdef size_t slot = (<size_t><PyObject *>op >> 4) % _OPCACHE
+    cdef object hit = <object>PyList_GET_ITEM(_opcache, slot)
+    if hit is not None and (<OpInfo>hit).op is op:
+        return <OpInfo>hit
+    cdef OpInfo info = OpInfo.__new__(OpInfo)
+    info.op = op
+    info.forward = op.forward
+    info.backward = op.backward
+    info.saves_mask = op.saves_mask
+    _opcache[slot] = info
+    return info
+
+
+cdef inline object _apply2(object op, object a, object b):
+    cdef PyObject *argv[2]
+    argv[0] = <PyObject *>a
+    argv[1] = <PyObject *>b
+    return _apply_v(op, argv, 2, None)
+
+
+cdef inline object _apply1(object op, object a):
+    cdef PyObject *argv[1]
+    argv[0] = <PyObject *>a
+    return _apply_v(op, argv, 1, None)
+
+
 cdef object _apply(object op, tuple args, object kw):
-    cdef Py_ssize_t n = PyTuple_GET_SIZE(args), i, k
+    return _apply_v(op, (<PyTupleObject *>args).ob_item, PyTuple_GET_SIZE(args), kw)
+
+
+cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
+    """Run ``op`` on the ``n`` arguments at ``argv`` (borrowed) and record a node."""
+    cdef Py_ssize_t i, k
+    cdef OpInfo info = _op_info(op)
     cdef tuple arrays = PyTuple_New(n)
     cdef tuple edges = None
     cdef tuple saved
     cdef unsigned long mask = 0
-    cdef unsigned long smask = op.saves_mask
+    cdef unsigned long smask = info.saves_mask
     # saved tensors (borrowed: args or their bases keep them alive) and
     # their versions, collected here and turned into one tuple at the end
     cdef PyObject *owners[_MAX_SAVED]
@@ -347,7 +407,7 @@ cdef object _apply(object op, tuple args, object kw):
     cdef object a, x, e
     cdef bint hooks
     for i in range(n):
-        a = <object>PyTuple_GET_ITEM(args, i)
+        a = <object>argv[i]
         if type(a) is _Tensor or isinstance(a, TensorBase):
             t = <TensorBase>a
             x = t.data
@@ -388,9 +448,9 @@ cdef object _apply(object op, tuple args, object kw):
             t0 = perf_counter()
     try:
         if kw:
-            res = op.forward(*arrays, **kw)
+            res = info.forward(*arrays, **kw)
         else:
-            res = PyObject_Vectorcall(op.forward, (<PyTupleObject *>arrays).ob_item, n, NULL)
+            res = PyObject_Vectorcall(info.forward, (<PyTupleObject *>arrays).ob_item, n, NULL)
     except (ValueError, TypeError, IndexError) as err:
         raise wrap_forward_error(op, arrays, kw, err) from None
     out, ctx = res
@@ -400,7 +460,7 @@ cdef object _apply(object op, tuple args, object kw):
     cdef Node node
     if edges is not None and (not special or _gm.grad_enabled):
         node = <Node>_NodeType.tp_new(Node, <PyObject *>_EMPTY, NULL)
-        node.op = op
+        node.info = info
         node.ctx = ctx
         node.edges = edges
         node.needs = _needs_tuple(n, mask)
@@ -461,13 +521,13 @@ cdef int _cb_prepare(PyObject *p) except -1:
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
     cdef Node node = <Node>p
     if not _special() or not _gm.hooks:
-        grads = node.op.backward(node.ctx, <object>g, node.needs)
+        grads = node.info.backward(node.ctx, <object>g, node.needs)
     else:
         prof = _gm.profiler
         t0 = perf_counter()
-        grads = node.op.backward(node.ctx, <object>g, node.needs)
+        grads = node.info.backward(node.ctx, <object>g, node.needs)
         if prof is not None:
-            prof.record(node.op.name, "backward", perf_counter() - t0)
+            prof.record(node.info.op.name, "backward", perf_counter() - t0)
         if _gm.anomaly:
             anomaly_check(node, grads)
     Py_INCREF(grads)            # the scheduler receives a new reference
