@@ -3027,6 +3027,7 @@ static int __pyx_v_10autograd_c_7_ufuncs__have[__pyx_e_10autograd_c_7_ufuncs_NLO
 static PyObject *__pyx_v_10autograd_c_7_ufuncs__ufunc_objs = 0;
 static int __pyx_v_10autograd_c_7_ufuncs__k;
 static PyObject *__pyx_v_10autograd_c_7_ufuncs__cast_general = 0;
+static PyObject *__pyx_v_10autograd_c_7_ufuncs__cast_info_general = 0;
 static CYTHON_INLINE void __pyx_f_10autograd_c_7_ufuncs__fp_clear(void); /*proto*/
 static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__fp_raised(void); /*proto*/
 static int __pyx_f_10autograd_c_7_ufuncs__find_loop(PyObject *, int, struct __pyx_t_10autograd_c_7_ufuncs_Loop *); /*proto*/
@@ -3038,6 +3039,7 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs__binary(struct __pyx_t_10autograd
 static PyObject *__pyx_f_10autograd_c_7_ufuncs__unary(struct __pyx_t_10autograd_c_7_ufuncs_Loop *, PyObject *); /*proto*/
 static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call2(int, PyObject *, PyObject *); /*proto*/
 static CYTHON_INLINE PyObject *__pyx_f_10autograd_c_7_ufuncs__call1(int, PyObject *); /*proto*/
+static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_layout(PyObject *, PyObject *); /*proto*/
 /* #### Code section: typeinfo ### */
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "autograd_c._ufuncs"
@@ -3061,9 +3063,10 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_14exp(CYTHON_UNUSED PyObject *__
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_16log(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_18sqrt(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
 static PyObject *__pyx_pf_10autograd_c_7_ufuncs_20tanh(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_a); /* proto */
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_general); /* proto */
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like); /* proto */
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26loops_found(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_general(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_cast, PyObject *__pyx_v_cast_info); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast_info(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_x, PyObject *__pyx_v_out); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26cast(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like); /* proto */
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_28loops_found(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
 /* #### Code section: late_includes ### */
 /* #### Code section: module_state ### */
 /* SmallCodeConfig */
@@ -3106,8 +3109,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_items;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_pop;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
-    PyObject *__pyx_codeobj_tab[14];
-    PyObject *__pyx_string_tab[57];
+    PyObject *__pyx_codeobj_tab[15];
+    PyObject *__pyx_string_tab[60];
 /* #### Code section: module_state_contents ### */
 /* CommonTypesMetaclass.module_state_decls */
 PyTypeObject *__pyx_CommonTypesMetaclassType;
@@ -3172,11 +3175,11 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_autograd_c__ufuncs __pyx_string_tab[18]
 #define __pyx_n_u_b __pyx_string_tab[19]
 #define __pyx_n_u_cast __pyx_string_tab[20]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[21]
-#define __pyx_n_u_exp __pyx_string_tab[22]
-#define __pyx_n_u_float64 __pyx_string_tab[23]
-#define __pyx_n_u_g __pyx_string_tab[24]
-#define __pyx_n_u_general __pyx_string_tab[25]
+#define __pyx_n_u_cast_info __pyx_string_tab[21]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[22]
+#define __pyx_n_u_exp __pyx_string_tab[23]
+#define __pyx_n_u_float64 __pyx_string_tab[24]
+#define __pyx_n_u_g __pyx_string_tab[25]
 #define __pyx_n_u_items __pyx_string_tab[26]
 #define __pyx_n_u_k __pyx_string_tab[27]
 #define __pyx_n_u_like __pyx_string_tab[28]
@@ -3189,25 +3192,28 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_negative __pyx_string_tab[35]
 #define __pyx_n_u_np __pyx_string_tab[36]
 #define __pyx_n_u_numpy __pyx_string_tab[37]
-#define __pyx_n_u_pop __pyx_string_tab[38]
-#define __pyx_n_u_set_cast_general __pyx_string_tab[39]
-#define __pyx_n_u_setdefault __pyx_string_tab[40]
-#define __pyx_n_u_sqrt __pyx_string_tab[41]
-#define __pyx_n_u_subtract __pyx_string_tab[42]
-#define __pyx_n_u_tanh __pyx_string_tab[43]
-#define __pyx_n_u_true_divide __pyx_string_tab[44]
-#define __pyx_n_u_values __pyx_string_tab[45]
-#define __pyx_kp_b_PyObject_PyObject_PyObject_PyObj __pyx_string_tab[46]
-#define __pyx_kp_b_iso88591_A __pyx_string_tab[47]
-#define __pyx_kp_b_iso88591_6_q __pyx_string_tab[48]
-#define __pyx_kp_b_iso88591_6_s __pyx_string_tab[49]
-#define __pyx_kp_b_iso88591_6 __pyx_string_tab[50]
-#define __pyx_kp_b_iso88591_6_3a __pyx_string_tab[51]
-#define __pyx_kp_b_iso88591_6_A __pyx_string_tab[52]
-#define __pyx_kp_b_iso88591_6_Cq __pyx_string_tab[53]
-#define __pyx_kp_b_iso88591_6_s_2 __pyx_string_tab[54]
-#define __pyx_kp_b_iso88591_AV3it4q_3a_s_a_TU_1M_M_q_A __pyx_string_tab[55]
-#define __pyx_kp_b_iso88591_1Kq_D_U_83e1A __pyx_string_tab[56]
+#define __pyx_n_u_out __pyx_string_tab[38]
+#define __pyx_n_u_pop __pyx_string_tab[39]
+#define __pyx_n_u_set_general __pyx_string_tab[40]
+#define __pyx_n_u_setdefault __pyx_string_tab[41]
+#define __pyx_n_u_sqrt __pyx_string_tab[42]
+#define __pyx_n_u_subtract __pyx_string_tab[43]
+#define __pyx_n_u_tanh __pyx_string_tab[44]
+#define __pyx_n_u_true_divide __pyx_string_tab[45]
+#define __pyx_n_u_values __pyx_string_tab[46]
+#define __pyx_n_u_x __pyx_string_tab[47]
+#define __pyx_kp_b_PyObject_PyObject_PyObject_PyObj __pyx_string_tab[48]
+#define __pyx_kp_b_iso88591_A __pyx_string_tab[49]
+#define __pyx_kp_b_iso88591_1Cq_q_Qc __pyx_string_tab[50]
+#define __pyx_kp_b_iso88591_6_q __pyx_string_tab[51]
+#define __pyx_kp_b_iso88591_6_s __pyx_string_tab[52]
+#define __pyx_kp_b_iso88591_6 __pyx_string_tab[53]
+#define __pyx_kp_b_iso88591_6_3a __pyx_string_tab[54]
+#define __pyx_kp_b_iso88591_6_A __pyx_string_tab[55]
+#define __pyx_kp_b_iso88591_6_Cq __pyx_string_tab[56]
+#define __pyx_kp_b_iso88591_6_s_2 __pyx_string_tab[57]
+#define __pyx_kp_b_iso88591_1Cq_q_A __pyx_string_tab[58]
+#define __pyx_kp_b_iso88591_1Kq_D_U_83e1A __pyx_string_tab[59]
 /* #### Code section: module_state_clear ### */
 #if CYTHON_USE_MODULE_STATE
 static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
@@ -3241,8 +3247,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_items.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
-  for (int i=0; i<14; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<57; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<15; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<60; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
 Py_CLEAR(clear_module_state->__pyx_CommonTypesMetaclassType);
@@ -3284,8 +3290,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_items.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
-  for (int i=0; i<14; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<57; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<15; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<60; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
 Py_VISIT(traverse_module_state->__pyx_CommonTypesMetaclassType);
@@ -9499,43 +9505,44 @@ static PyObject *__pyx_f_10autograd_c_7_ufuncs_fast_inplace(int __pyx_v_k, PyObj
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":370
+/* "autograd_c/_ufuncs.pyx":371
  * 
  * 
- * def set_cast_general(general):             # <<<<<<<<<<<<<<
- *     global _cast_general
- *     _cast_general = general
+ * def set_general(cast, cast_info):             # <<<<<<<<<<<<<<
+ *     global _cast_general, _cast_info_general
+ *     _cast_general = cast
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23set_cast_general(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23set_general(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_22set_cast_general, "set_cast_general(general)");
-static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_23set_cast_general = {"set_cast_general", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_23set_cast_general, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_22set_cast_general};
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23set_cast_general(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_22set_general, "set_general(cast, cast_info)");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_23set_general = {"set_general", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_23set_general, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_22set_general};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_23set_general(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ) {
-  PyObject *__pyx_v_general = 0;
+  PyObject *__pyx_v_cast = 0;
+  PyObject *__pyx_v_cast_info = 0;
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[1] = {0};
+  PyObject* values[2] = {0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("set_cast_general (wrapper)", 0);
+  __Pyx_RefNannySetupContext("set_general (wrapper)", 0);
   #if !CYTHON_VECTORCALL
   #if CYTHON_ASSUME_SAFE_SIZE
   __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
@@ -9545,45 +9552,52 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_general,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_cast,&__pyx_mstate_global->__pyx_n_u_cast_info,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 370, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 371, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "set_cast_general", 0) < (0)) __PYX_ERR(0, 370, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("set_cast_general", 1, 1, 1, i); __PYX_ERR(0, 370, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "set_general", 0) < (0)) __PYX_ERR(0, 371, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("set_general", 1, 2, 2, i); __PYX_ERR(0, 371, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 1)) {
+    } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 370, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
     }
-    __pyx_v_general = values[0];
+    __pyx_v_cast = values[0];
+    __pyx_v_cast_info = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("set_cast_general", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 370, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("set_general", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 371, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __Pyx_AddTraceback("autograd_c._ufuncs.set_cast_general", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_AddTraceback("autograd_c._ufuncs.set_general", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(__pyx_self, __pyx_v_general);
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_22set_general(__pyx_self, __pyx_v_cast, __pyx_v_cast_info);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -9593,29 +9607,41 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_general) {
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_general(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_cast, PyObject *__pyx_v_cast_info) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("set_cast_general", 0);
+  __Pyx_RefNannySetupContext("set_general", 0);
 
-  /* "autograd_c/_ufuncs.pyx":372
- * def set_cast_general(general):
- *     global _cast_general
- *     _cast_general = general             # <<<<<<<<<<<<<<
+  /* "autograd_c/_ufuncs.pyx":373
+ * def set_general(cast, cast_info):
+ *     global _cast_general, _cast_info_general
+ *     _cast_general = cast             # <<<<<<<<<<<<<<
+ *     _cast_info_general = cast_info
+ * 
+*/
+  __Pyx_INCREF(__pyx_v_cast);
+  __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__cast_general);
+  __Pyx_DECREF_SET(__pyx_v_10autograd_c_7_ufuncs__cast_general, __pyx_v_cast);
+  __Pyx_GIVEREF(__pyx_v_cast);
+
+  /* "autograd_c/_ufuncs.pyx":374
+ *     global _cast_general, _cast_info_general
+ *     _cast_general = cast
+ *     _cast_info_general = cast_info             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __Pyx_INCREF(__pyx_v_general);
-  __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__cast_general);
-  __Pyx_DECREF_SET(__pyx_v_10autograd_c_7_ufuncs__cast_general, __pyx_v_general);
-  __Pyx_GIVEREF(__pyx_v_general);
+  __Pyx_INCREF(__pyx_v_cast_info);
+  __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__cast_info_general);
+  __Pyx_DECREF_SET(__pyx_v_10autograd_c_7_ufuncs__cast_info_general, __pyx_v_cast_info);
+  __Pyx_GIVEREF(__pyx_v_cast_info);
 
-  /* "autograd_c/_ufuncs.pyx":370
+  /* "autograd_c/_ufuncs.pyx":371
  * 
  * 
- * def set_cast_general(general):             # <<<<<<<<<<<<<<
- *     global _cast_general
- *     _cast_general = general
+ * def set_general(cast, cast_info):             # <<<<<<<<<<<<<<
+ *     global _cast_general, _cast_info_general
+ *     _cast_general = cast
 */
 
   /* function exit code */
@@ -9625,7 +9651,315 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":375
+/* "autograd_c/_ufuncs.pyx":377
+ * 
+ * 
+ * cdef inline bint _same_layout(object x, object like):             # <<<<<<<<<<<<<<
+ *     return (type(like) is _ndarray and type(x) is _ndarray
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>x) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+*/
+
+static CYTHON_INLINE int __pyx_f_10autograd_c_7_ufuncs__same_layout(PyObject *__pyx_v_x, PyObject *__pyx_v_like) {
+  int __pyx_r;
+  int __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+
+  /* "autograd_c/_ufuncs.pyx":378
+ * 
+ * cdef inline bint _same_layout(object x, object like):
+ *     return (type(like) is _ndarray and type(x) is _ndarray             # <<<<<<<<<<<<<<
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>x) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>x, <cnp.ndarray>like))
+*/
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_like)) == __pyx_v_10autograd_c_7_ufuncs__ndarray);
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L3_bool_binop_done;
+  }
+
+  /* "autograd_c/_ufuncs.pyx":379
+ * cdef inline bint _same_layout(object x, object like):
+ *     return (type(like) is _ndarray and type(x) is _ndarray
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>x) is cnp.PyArray_DESCR(<cnp.ndarray>like)             # <<<<<<<<<<<<<<
+ *             and _same_shape(<cnp.ndarray>x, <cnp.ndarray>like))
+ * 
+*/
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_x)) == __pyx_v_10autograd_c_7_ufuncs__ndarray);
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L3_bool_binop_done;
+  }
+
+  /* "autograd_c/_ufuncs.pyx":380
+ *     return (type(like) is _ndarray and type(x) is _ndarray
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>x) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+ *             and _same_shape(<cnp.ndarray>x, <cnp.ndarray>like))             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_2 = (PyArray_DESCR(((PyArrayObject *)__pyx_v_x)) == PyArray_DESCR(((PyArrayObject *)__pyx_v_like)));
+
+  if (__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L3_bool_binop_done;
+  }
+  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_x), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 380, __pyx_L1_error)
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L3_bool_binop_done:;
+  {
+    __pyx_r = __pyx_t_1;
+  }
+  goto __pyx_L0;
+
+  /* "autograd_c/_ufuncs.pyx":377
+ * 
+ * 
+ * cdef inline bint _same_layout(object x, object like):             # <<<<<<<<<<<<<<
+ *     return (type(like) is _ndarray and type(x) is _ndarray
+ *             and cnp.PyArray_DESCR(<cnp.ndarray>x) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("autograd_c._ufuncs._same_layout", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "autograd_c/_ufuncs.pyx":383
+ * 
+ * 
+ * def cast_info(x, out):             # <<<<<<<<<<<<<<
+ *     """``ops._cast_info(x, out)``, its common case (None) tested here in C."""
+ *     if _same_layout(x, out):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25cast_info(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_24cast_info, "cast_info(x, out)\n\n``ops._cast_info(x, out)``, its common case (None) tested here in C.");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_25cast_info = {"cast_info", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_25cast_info, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_24cast_info};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25cast_info(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  PyObject *__pyx_v_x = 0;
+  PyObject *__pyx_v_out = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[2] = {0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("cast_info (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_x,&__pyx_mstate_global->__pyx_n_u_out,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 383, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 383, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 383, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "cast_info", 0) < (0)) __PYX_ERR(0, 383, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("cast_info", 1, 2, 2, i); __PYX_ERR(0, 383, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 2)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 383, __pyx_L3_error)
+      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 383, __pyx_L3_error)
+    }
+    __pyx_v_x = values[0];
+    __pyx_v_out = values[1];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("cast_info", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 383, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("autograd_c._ufuncs.cast_info", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_24cast_info(__pyx_self, __pyx_v_x, __pyx_v_out);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast_info(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_x, PyObject *__pyx_v_out) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  size_t __pyx_t_5;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("cast_info", 0);
+
+  /* "autograd_c/_ufuncs.pyx":385
+ * def cast_info(x, out):
+ *     """``ops._cast_info(x, out)``, its common case (None) tested here in C."""
+ *     if _same_layout(x, out):             # <<<<<<<<<<<<<<
+ *         return None
+ *     return _cast_info_general(x, out)
+*/
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_layout(__pyx_v_x, __pyx_v_out); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 385, __pyx_L1_error)
+  if (__pyx_t_1) {
+
+
+    /* "autograd_c/_ufuncs.pyx":386
+ *     """``ops._cast_info(x, out)``, its common case (None) tested here in C."""
+ *     if _same_layout(x, out):
+ *         return None             # <<<<<<<<<<<<<<
+ *     return _cast_info_general(x, out)
+ * 
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "autograd_c/_ufuncs.pyx":385
+ * def cast_info(x, out):
+ *     """``ops._cast_info(x, out)``, its common case (None) tested here in C."""
+ *     if _same_layout(x, out):             # <<<<<<<<<<<<<<
+ *         return None
+ *     return _cast_info_general(x, out)
+*/
+  }
+
+  /* "autograd_c/_ufuncs.pyx":387
+ *     if _same_layout(x, out):
+ *         return None
+ *     return _cast_info_general(x, out)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_3 = NULL;
+  __Pyx_INCREF(__pyx_v_10autograd_c_7_ufuncs__cast_info_general);
+  __pyx_t_4 = __pyx_v_10autograd_c_7_ufuncs__cast_info_general; 
+  __pyx_t_5 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_5 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_v_x, __pyx_v_out};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 387, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_2;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_2 = 0;
+  goto __pyx_L0;
+
+  /* "autograd_c/_ufuncs.pyx":383
+ * 
+ * 
+ * def cast_info(x, out):             # <<<<<<<<<<<<<<
+ *     """``ops._cast_info(x, out)``, its common case (None) tested here in C."""
+ *     if _same_layout(x, out):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_AddTraceback("autograd_c._ufuncs.cast_info", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "autograd_c/_ufuncs.pyx":390
  * 
  * 
  * def cast(g, like):             # <<<<<<<<<<<<<<
@@ -9634,16 +9968,16 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_22set_cast_general(CYTHON_UNUSED
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25cast(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_27cast(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_24cast, "cast(g, like)\n\n``ops._cast(g, like)``: ``g`` itself when it already is an array of\n``like``\047s shape and dtype (tested here in C), else the general rule.");
-static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_25cast = {"cast", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_25cast, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_24cast};
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_25cast(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_26cast, "cast(g, like)\n\n``ops._cast(g, like)``: ``g`` itself when it already is an array of\n``like``\047s shape and dtype (tested here in C), else the general rule.");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_27cast = {"cast", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_10autograd_c_7_ufuncs_27cast, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_10autograd_c_7_ufuncs_26cast};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_27cast(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -9674,39 +10008,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_g,&__pyx_mstate_global->__pyx_n_u_like,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 375, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 390, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 390, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 390, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "cast", 0) < (0)) __PYX_ERR(0, 375, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "cast", 0) < (0)) __PYX_ERR(0, 390, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("cast", 1, 2, 2, i); __PYX_ERR(0, 375, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("cast", 1, 2, 2, i); __PYX_ERR(0, 390, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 390, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 390, __pyx_L3_error)
     }
     __pyx_v_g = values[0];
     __pyx_v_like = values[1];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("cast", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 375, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("cast", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 390, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -9717,7 +10051,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_24cast(__pyx_self, __pyx_v_g, __pyx_v_like);
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_26cast(__pyx_self, __pyx_v_g, __pyx_v_like);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -9727,90 +10061,33 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like) {
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26cast(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_g, PyObject *__pyx_v_like) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  int __pyx_t_2;
+  PyObject *__pyx_t_2 = NULL;
   PyObject *__pyx_t_3 = NULL;
   PyObject *__pyx_t_4 = NULL;
-  PyObject *__pyx_t_5 = NULL;
-  size_t __pyx_t_6;
+  size_t __pyx_t_5;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("cast", 0);
 
-  /* "autograd_c/_ufuncs.pyx":378
+  /* "autograd_c/_ufuncs.pyx":393
  *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
  *     ``like``'s shape and dtype (tested here in C), else the general rule."""
- *     if (type(like) is _ndarray and type(g) is _ndarray             # <<<<<<<<<<<<<<
- *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
-*/
-  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_like)) == __pyx_v_10autograd_c_7_ufuncs__ndarray);
-  if (__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "autograd_c/_ufuncs.pyx":379
- *     ``like``'s shape and dtype (tested here in C), else the general rule."""
- *     if (type(like) is _ndarray and type(g) is _ndarray
- *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)             # <<<<<<<<<<<<<<
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
- *         return g
-*/
-  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_g)) == __pyx_v_10autograd_c_7_ufuncs__ndarray);
-  if (__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-
-  /* "autograd_c/_ufuncs.pyx":380
- *     if (type(like) is _ndarray and type(g) is _ndarray
- *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):             # <<<<<<<<<<<<<<
+ *     if _same_layout(g, like):             # <<<<<<<<<<<<<<
  *         return g
  *     return _cast_general(g, like)
 */
-  __pyx_t_2 = (PyArray_DESCR(((PyArrayObject *)__pyx_v_g)) == PyArray_DESCR(((PyArrayObject *)__pyx_v_like)));
-
-  if (__pyx_t_2) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_2;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_2 = __pyx_f_10autograd_c_7_ufuncs__same_shape(((PyArrayObject *)__pyx_v_g), ((PyArrayObject *)__pyx_v_like)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 380, __pyx_L1_error)
-
-  __pyx_t_1 = __pyx_t_2;
-
-  __pyx_L4_bool_binop_done:;
-
-  /* "autograd_c/_ufuncs.pyx":378
- *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
- *     ``like``'s shape and dtype (tested here in C), else the general rule."""
- *     if (type(like) is _ndarray and type(g) is _ndarray             # <<<<<<<<<<<<<<
- *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
-*/
+  __pyx_t_1 = __pyx_f_10autograd_c_7_ufuncs__same_layout(__pyx_v_g, __pyx_v_like); if (unlikely(__pyx_t_1 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 393, __pyx_L1_error)
   if (__pyx_t_1) {
 
 
-    /* "autograd_c/_ufuncs.pyx":381
- *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+    /* "autograd_c/_ufuncs.pyx":394
+ *     ``like``'s shape and dtype (tested here in C), else the general rule."""
+ *     if _same_layout(g, like):
  *         return g             # <<<<<<<<<<<<<<
  *     return _cast_general(g, like)
  * 
@@ -9826,57 +10103,57 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *_
     }
     goto __pyx_L0;
 
-    /* "autograd_c/_ufuncs.pyx":378
+    /* "autograd_c/_ufuncs.pyx":393
  *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
  *     ``like``'s shape and dtype (tested here in C), else the general rule."""
- *     if (type(like) is _ndarray and type(g) is _ndarray             # <<<<<<<<<<<<<<
- *             and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+ *     if _same_layout(g, like):             # <<<<<<<<<<<<<<
+ *         return g
+ *     return _cast_general(g, like)
 */
   }
 
-  /* "autograd_c/_ufuncs.pyx":382
- *             and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+  /* "autograd_c/_ufuncs.pyx":395
+ *     if _same_layout(g, like):
  *         return g
  *     return _cast_general(g, like)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_4 = NULL;
+  __pyx_t_3 = NULL;
   __Pyx_INCREF(__pyx_v_10autograd_c_7_ufuncs__cast_general);
-  __pyx_t_5 = __pyx_v_10autograd_c_7_ufuncs__cast_general; 
-  __pyx_t_6 = 1;
+  __pyx_t_4 = __pyx_v_10autograd_c_7_ufuncs__cast_general; 
+  __pyx_t_5 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_5))) {
-    __pyx_t_4 = PyMethod_GET_SELF(__pyx_t_5);
-    assert(__pyx_t_4);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_5);
-    __Pyx_INCREF(__pyx_t_4);
+  if (unlikely(PyMethod_Check(__pyx_t_4))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_4);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
+    __Pyx_INCREF(__pyx_t_3);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_5, __pyx__function);
-    __pyx_t_6 = 0;
+    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
+    __pyx_t_5 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_v_g, __pyx_v_like};
-    __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_5, __pyx_callargs+__pyx_t_6, (3-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-    __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 382, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_3);
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_v_g, __pyx_v_like};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 395, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
   }
   {
     PyObject *__pyx_temp;
     {
       __pyx_temp = __pyx_r;
-      __pyx_r = __pyx_t_3;
+      __pyx_r = __pyx_t_2;
     }
     __Pyx_XDECREF(__pyx_temp);
   }
-  __pyx_t_3 = 0;
+  __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":375
+  /* "autograd_c/_ufuncs.pyx":390
  * 
  * 
  * def cast(g, like):             # <<<<<<<<<<<<<<
@@ -9886,9 +10163,9 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *_
 
   /* function exit code */
   __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_2);
   __Pyx_XDECREF(__pyx_t_3);
   __Pyx_XDECREF(__pyx_t_4);
-  __Pyx_XDECREF(__pyx_t_5);
   __Pyx_AddTraceback("autograd_c._ufuncs.cast", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -9897,7 +10174,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *_
   return __pyx_r;
 }
 
-/* "autograd_c/_ufuncs.pyx":385
+/* "autograd_c/_ufuncs.pyx":398
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -9906,23 +10183,23 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_24cast(CYTHON_UNUSED PyObject *_
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_27loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
-PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_26loops_found, "loops_found()\n\nNames of the ufuncs whose float64 loop was found (the rest always go\nthrough numpy); for tests and diagnostics.");
-static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_27loops_found = {"loops_found", (PyCFunction)__pyx_pw_10autograd_c_7_ufuncs_27loops_found, METH_NOARGS, __pyx_doc_10autograd_c_7_ufuncs_26loops_found};
-static PyObject *__pyx_pw_10autograd_c_7_ufuncs_27loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_29loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused); /*proto*/
+PyDoc_STRVAR(__pyx_doc_10autograd_c_7_ufuncs_28loops_found, "loops_found()\n\nNames of the ufuncs whose float64 loop was found (the rest always go\nthrough numpy); for tests and diagnostics.");
+static PyMethodDef __pyx_mdef_10autograd_c_7_ufuncs_29loops_found = {"loops_found", (PyCFunction)__pyx_pw_10autograd_c_7_ufuncs_29loops_found, METH_NOARGS, __pyx_doc_10autograd_c_7_ufuncs_28loops_found};
+static PyObject *__pyx_pw_10autograd_c_7_ufuncs_29loops_found(PyObject *__pyx_self, CYTHON_UNUSED PyObject *unused) {
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("loops_found (wrapper)", 0);
   __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
-  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_26loops_found(__pyx_self);
+  __pyx_r = __pyx_pf_10autograd_c_7_ufuncs_28loops_found(__pyx_self);
 
   /* function exit code */
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26loops_found(CYTHON_UNUSED PyObject *__pyx_self) {
+static PyObject *__pyx_pf_10autograd_c_7_ufuncs_28loops_found(CYTHON_UNUSED PyObject *__pyx_self) {
   int __pyx_7genexpr__pyx_v_k;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
@@ -9936,13 +10213,13 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26loops_found(CYTHON_UNUSED PyOb
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("loops_found", 0);
 
-  /* "autograd_c/_ufuncs.pyx":388
+  /* "autograd_c/_ufuncs.pyx":401
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
  *     return [_ufunc_objs[k].__name__ for k in range(NLOOPS) if _have[k]]             # <<<<<<<<<<<<<<
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 388, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 401, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = __pyx_e_10autograd_c_7_ufuncs_NLOOPS;
@@ -9953,12 +10230,12 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26loops_found(CYTHON_UNUSED PyOb
       if ((__pyx_v_10autograd_c_7_ufuncs__have[__pyx_7genexpr__pyx_v_k])) {
         if (unlikely(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 388, __pyx_L1_error)
+          __PYX_ERR(0, 401, __pyx_L1_error)
         }
-        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 388, __pyx_L1_error)
+        __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__Pyx_PyList_GET_ITEM(__pyx_v_10autograd_c_7_ufuncs__ufunc_objs, __pyx_7genexpr__pyx_v_k), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 401, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_GIVEREF(__pyx_t_5);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 388, __pyx_L1_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 401, __pyx_L1_error)
         __pyx_t_5 = 0;
       }
     }
@@ -9975,7 +10252,7 @@ static PyObject *__pyx_pf_10autograd_c_7_ufuncs_26loops_found(CYTHON_UNUSED PyOb
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "autograd_c/_ufuncs.pyx":385
+  /* "autograd_c/_ufuncs.pyx":398
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
@@ -10024,6 +10301,7 @@ static int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__pyx_mstate) {
   __pyx_v_10autograd_c_7_ufuncs__float64 = Py_None; Py_INCREF(Py_None);
   __pyx_v_10autograd_c_7_ufuncs__ufunc_objs = ((PyObject*)Py_None); Py_INCREF(Py_None);
   __pyx_v_10autograd_c_7_ufuncs__cast_general = Py_None; Py_INCREF(Py_None);
+  __pyx_v_10autograd_c_7_ufuncs__cast_info_general = Py_None; Py_INCREF(Py_None);
   __Pyx_RefNannyFinishContext();
   return 0;
 }
@@ -10951,9 +11229,9 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
 
   /* "autograd_c/_ufuncs.pyx":367
  * 
- * # ops._cast's general case, registered by the compiled op rules at import
+ * # ops._cast and ops._cast_info, registered by the compiled op rules at import
  * cdef object _cast_general = None             # <<<<<<<<<<<<<<
- * 
+ * cdef object _cast_info_general = None
  * 
 */
   __Pyx_INCREF(Py_None);
@@ -10961,49 +11239,76 @@ __Pyx_RefNannySetupContext("PyInit__ufuncs", 0);
   __Pyx_DECREF_SET(__pyx_v_10autograd_c_7_ufuncs__cast_general, Py_None);
   __Pyx_GIVEREF(Py_None);
 
-  /* "autograd_c/_ufuncs.pyx":370
+  /* "autograd_c/_ufuncs.pyx":368
+ * # ops._cast and ops._cast_info, registered by the compiled op rules at import
+ * cdef object _cast_general = None
+ * cdef object _cast_info_general = None             # <<<<<<<<<<<<<<
  * 
  * 
- * def set_cast_general(general):             # <<<<<<<<<<<<<<
- *     global _cast_general
- *     _cast_general = general
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23set_cast_general, 0, __pyx_mstate_global->__pyx_n_u_set_cast_general, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __Pyx_INCREF(Py_None);
+  __Pyx_XGOTREF(__pyx_v_10autograd_c_7_ufuncs__cast_info_general);
+  __Pyx_DECREF_SET(__pyx_v_10autograd_c_7_ufuncs__cast_info_general, Py_None);
+  __Pyx_GIVEREF(Py_None);
+
+  /* "autograd_c/_ufuncs.pyx":371
+ * 
+ * 
+ * def set_general(cast, cast_info):             # <<<<<<<<<<<<<<
+ *     global _cast_general, _cast_info_general
+ *     _cast_general = cast
+*/
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_23set_general, 0, __pyx_mstate_global->__pyx_n_u_set_general, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 371, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_set_cast_general, __pyx_t_2) < (0)) __PYX_ERR(0, 370, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_set_general, __pyx_t_2) < (0)) __PYX_ERR(0, 371, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":375
+  /* "autograd_c/_ufuncs.pyx":383
+ * 
+ * 
+ * def cast_info(x, out):             # <<<<<<<<<<<<<<
+ *     """``ops._cast_info(x, out)``, its common case (None) tested here in C."""
+ *     if _same_layout(x, out):
+*/
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25cast_info, 0, __pyx_mstate_global->__pyx_n_u_cast_info, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_cast_info, __pyx_t_2) < (0)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+
+  /* "autograd_c/_ufuncs.pyx":390
  * 
  * 
  * def cast(g, like):             # <<<<<<<<<<<<<<
  *     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
  *     ``like``'s shape and dtype (tested here in C), else the general rule."""
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_25cast, 0, __pyx_mstate_global->__pyx_n_u_cast, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_27cast, 0, __pyx_mstate_global->__pyx_n_u_cast, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 390, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_cast, __pyx_t_2) < (0)) __PYX_ERR(0, 375, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_cast, __pyx_t_2) < (0)) __PYX_ERR(0, 390, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "autograd_c/_ufuncs.pyx":385
+  /* "autograd_c/_ufuncs.pyx":398
  * 
  * 
  * def loops_found():             # <<<<<<<<<<<<<<
  *     """Names of the ufuncs whose float64 loop was found (the rest always go
  *     through numpy); for tests and diagnostics."""
 */
-  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_27loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 385, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_CyFunction_New(&__pyx_mdef_10autograd_c_7_ufuncs_29loops_found, 0, __pyx_mstate_global->__pyx_n_u_loops_found, NULL, __pyx_mstate_global->__pyx_n_u_autograd_c__ufuncs, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 398, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_2);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 385, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loops_found, __pyx_t_2) < (0)) __PYX_ERR(0, 398, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
   /* "autograd_c/_ufuncs.pyx":1
@@ -11096,29 +11401,29 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{4},{18},{3},{7},{1},{7},{5},{1},{4},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{16},{10},{4},{8},{4},{11},{6}};
-    const struct { const unsigned int length: 7; } bytes_length_index[] = {{107},{10},{13},{15},{13},{15},{13},{15},{15},{82},{35}};
+    const struct { const unsigned int length: 6; } str_length_index[] = {{1},{39},{34},{26},{14},{20},{12},{8},{8},{10},{8},{12},{12},{8},{13},{1},{3},{18},{18},{1},{4},{9},{18},{3},{7},{1},{5},{1},{4},{3},{11},{7},{7},{8},{7},{8},{2},{5},{3},{3},{11},{10},{4},{8},{4},{11},{6},{1}};
+    const struct { const unsigned int length: 7; } bytes_length_index[] = {{107},{15},{30},{13},{15},{13},{15},{13},{15},{15},{31},{35}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 0
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (502 bytes) */
-static const char cstring[] = "x\332eP=o\023A\020\215\301F\240X\200e~\200S\020\021\2138\262\034E4\200,\322 \224\020!B\273\032\337\3159\213\367\343|;k\371\n\244\224W^\271\245\313+]\272\364O\240t\311O\340\047\260g\002g\304I\247\367\336\316\314\233\321{\253\254\214\323\036\013t\202=i\005qH\022H;\021p\201a\207t\207\313X\047\264\333f%\320\315\177\035&\tN\300\222\036\047\020\262\340\204\331\310\252\300\364\342t~\251\351\275\214\005JT\204!cW\351\334\377\347< v\211s\372\204\021c\240\224& d\376+\007K\224\300\325\026uh\305\266\242@n\321\233\262\000b^\362\251\005\361\347\235\320\220\007n\312C\265%\256\020 \014\301\244*\340\272\367\367\321T\207\366\356\016\035\005`(\020\276\310\374VJ \300\021\004\023\234\307\221\320@g\247\3431*L@pBi&\202OP\350\261\320:6,\322V\205\022\346\\Z)\271\332B\031e,R\025n\363T8\006\3423T\3616\310\330O!\261r%\273\263\365:\304\010\374\230\231\3720\355\250<\201\010\324\r%\026Y\310g<\304\031\010\213\346*\3758\372\212\001u\272/*\372\262S\361\243\275\275\235\036\256h\267\370ocT\236\340#\372Mx\305T,|\004\267\265M\275\261\251?\313\207\267\265\037\365\375\354,o\345\317\363\351\2560\356\240\222\207\256V\211#7pP\311\256\033\356\212wn\307\346\330\231\205\267\371\371`\257\361(\253g\303\354K>\310\271\243\305\351bZ\334/\006\005l\232\355\374\315\242\2658.\314\362p\365x\r\353o\337?_o\232O\363}\327w\027E\273\270X\2656\017\237d\323\215\367|\355j\256]\356+\035\233Y?\373\220O\335=\327]\234\027\215\342zy\260|\265\032\254p\335_\017\177\001\226\240&\262";
-    PyObject *data = __Pyx_DecompressString(cstring, 502, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (477 bytes) */
+static const char cstring[] = "x\332eP=o\023A\020\265\221\r\221\214\204\"h(\220\234\002D,pd\005Ei\020\262\222&\212\024\002\022\365j\2747\347,\336\217\273\333Y\353N\242p\351\362\312-]\246L\2312?\201\322%?\201\237\300\336\361q\007\234\264zov\336\314\275}\357\264SI1f\334d8VN\222\200,\203b\030\203\220\030\r\311\014\205JLFm\231S@W\377)l\306\017\300\221\231g\0201~\300\\\3544\267\343\244\310/\014\235\251D\242BM\0301vY\344\341\234\nN\354\002s\372\2101c\240\265! d\341\253\006+T t\215&r\262\356hP5\206\245\214C\"*\236:\220\277\357\t-\005\020\2662j\034\t\215\000Q\004\266\320\\\230\361\237K\333\030\035\3772:\343`\251:L\350\330p\031T\2011\312\200\343\014\370\002\363$\226\006\350\350\315\\\020*\273\220b\201\322\314\2451\211e\261q:R\220\013\345\224\022\272\206*\314D\026:\252\023\3258\007\022K\324I\035e\360\221\204A$6G\215\031\310@#\214!\014\3314\204\351f\325\237\211@_Q\346\220Eb)\"\\\202th\363\313\342\375\3543r\032\216^6\364\325\260\341\373\235NK#4\265\233\177\013\343\352\311!\243\237D4L\0472<}\325\335\366\372\333\336\223r\272\355=\365\273\253\356\267\336\203\325\227rR\236\224\351v\347\321:\335\366\006_\007\317\374\007\3177uw\260>*w\313\347e\332.\254\337k\312\027\276\333\024\373\376\320CS\216\374\264]\234\370\326\232\327\336n\302\232\357\367;\375\235\177-\254\337\372\256\177\\\rW\355\207\353\311\372\274L\375=?\332\234^\367\257?\335\354\335\034\337\036\336\342\335\344n\372\003\250\\\036\341";
+    PyObject *data = __Pyx_DecompressString(cstring, 477, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (769 bytes) */
-static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcastcline_in_tracebackexpfloat64ggeneralitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpypopset_cast_generalsetdefaultsqrtsubtracttanhtrue_dividevaluesPyObject *(PyObject *, PyObject *)\000\000PyObject *(int, PyObject *, PyObject *)\000fast_add\000fast_iadd\000fast_inplace\200\001\330\004\005\330\004\024\220A\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\t\210\004\210A\210V\2203\220i\230t\2404\240q\250\003\2503\250a\330\014\023\220>\240\021\240-\250s\260&\270\016\300a\300}\320TU\330\014\020\220\013\2301\230M\250\023\250M\270\021\330\010\017\210q\330\004\013\210=\230\001\230\023\230A\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A";
+    #else /* compression: none (754 bytes) */
+static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core.umath failed to importsrc/autograd_c/_ufuncs.pyxNotImplemented__Pyx_PyDict_NextRef__annotate____func____main____module____name____pyx_capi____qualname____test___is_coroutineaaddasyncio.coroutinesautograd_c._ufuncsbcastcast_infocline_in_tracebackexpfloat64gitemsklikelogloops_foundmaximumminimummultiplyndarraynegativenpnumpyoutpopset_generalsetdefaultsqrtsubtracttanhtrue_dividevaluesxPyObject *(PyObject *, PyObject *)\000\000PyObject *(int, PyObject *, PyObject *)\000fast_add\000fast_iadd\000fast_inplace\200\001\330\004\005\330\004\024\220A\330\004\031\230\021\200\001\340\004\007\200|\2201\220C\220q\330\010\017\210q\330\004\013\320\013\035\230Q\230c\240\021\200\001\340\004\013\2106\220\021\220%\220q\200\001\340\004\013\2106\220\021\220%\220s\230!\200\001\340\004\013\2106\220\021\220&\230\001\200\001\340\004\013\2106\220\021\220)\2303\230a\200\001\340\004\013\2106\220\021\220*\230A\200\001\340\004\013\2106\220\021\220*\230C\230q\200\001\340\004\013\2106\220\021\220-\230s\240!\200\001\360\006\000\005\010\200|\2201\220C\220q\330\010\017\210q\330\004\013\210=\230\001\230\023\230A\200\001\360\006\000\005\014\2101\210K\220q\230\002\230*\240D\250\005\250U\260!\2608\2703\270e\3001\300A";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 46; i++) {
+    for (int i = 0; i < 48; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 4) PyUnicode_InternInPlace(&string);
@@ -11129,8 +11434,8 @@ static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 46; i < 57; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-46].length;
+    for (int i = 48; i < 60; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-48].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -11140,15 +11445,15 @@ static const char bytes[] = "?numpy._core.multiarray failed to importnumpy._core
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 57; i++) {
+    for (Py_ssize_t i = 0; i < 60; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 46;
-      for (Py_ssize_t i=0; i<11; ++i) {
+      PyObject **table = stringtab + 48;
+      for (Py_ssize_t i=0; i<12; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -11258,19 +11563,24 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_tanh, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 370};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_general};
-    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_set_cast_general, __pyx_mstate->__pyx_kp_b_iso88591_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 371};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_cast, __pyx_mstate->__pyx_n_u_cast_info};
+    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_set_general, __pyx_mstate->__pyx_kp_b_iso88591_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 375};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 383};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_x, __pyx_mstate->__pyx_n_u_out};
+    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_cast_info, __pyx_mstate->__pyx_kp_b_iso88591_1Cq_q_Qc, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 390};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_like};
-    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_cast, __pyx_mstate->__pyx_kp_b_iso88591_AV3it4q_3a_s_a_TU_1M_M_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_cast, __pyx_mstate->__pyx_kp_b_iso88591_1Cq_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 385};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 398};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_k};
-    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_autograd_c__ufuncs_pyx, __pyx_mstate->__pyx_n_u_loops_found, __pyx_mstate->__pyx_kp_b_iso88591_1Kq_D_U_83e1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;

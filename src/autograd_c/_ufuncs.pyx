@@ -363,21 +363,34 @@ cdef object fast_inplace(int k, object out, object other):
     return NotImplemented if flags else out
 
 
-# ops._cast's general case, registered by the compiled op rules at import
+# ops._cast and ops._cast_info, registered by the compiled op rules at import
 cdef object _cast_general = None
+cdef object _cast_info_general = None
 
 
-def set_cast_general(general):
-    global _cast_general
-    _cast_general = general
+def set_general(cast, cast_info):
+    global _cast_general, _cast_info_general
+    _cast_general = cast
+    _cast_info_general = cast_info
+
+
+cdef inline bint _same_layout(object x, object like):
+    return (type(like) is _ndarray and type(x) is _ndarray
+            and cnp.PyArray_DESCR(<cnp.ndarray>x) is cnp.PyArray_DESCR(<cnp.ndarray>like)
+            and _same_shape(<cnp.ndarray>x, <cnp.ndarray>like))
+
+
+def cast_info(x, out):
+    """``ops._cast_info(x, out)``, its common case (None) tested here in C."""
+    if _same_layout(x, out):
+        return None
+    return _cast_info_general(x, out)
 
 
 def cast(g, like):
     """``ops._cast(g, like)``: ``g`` itself when it already is an array of
     ``like``'s shape and dtype (tested here in C), else the general rule."""
-    if (type(like) is _ndarray and type(g) is _ndarray
-            and cnp.PyArray_DESCR(<cnp.ndarray>g) is cnp.PyArray_DESCR(<cnp.ndarray>like)
-            and _same_shape(<cnp.ndarray>g, <cnp.ndarray>like)):
+    if _same_layout(g, like):
         return g
     return _cast_general(g, like)
 

@@ -82,8 +82,18 @@ def _op(name, saves=(), saves_output=False):
 # helpers
 # --------------------------------------------------------------------------
 
+class _Like:
+    """An input's shape and dtype: what ``_cast`` needs of it, without its data."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = shape
+        self.dtype = dtype
+
+
 def _shape(x):
-    return x.shape if type(x) is np.ndarray else np.shape(x)
+    return x.shape if type(x) is np.ndarray or type(x) is _Like else np.shape(x)
 
 
 def _dtype_of(x, g):
@@ -110,20 +120,39 @@ def unbroadcast(g, shape):
 
 
 def _cast(g, like):
-    """Gradient for input ``like``: its shape, its dtype."""
+    """Gradient for input ``like`` (an array, a scalar or a ``_Like``): its
+    shape, its dtype."""
     if type(like) is np.ndarray and g.shape == like.shape and g.dtype == like.dtype:
         return g
     g = unbroadcast(g, _shape(like))
-    if type(like) is np.ndarray and g.dtype != like.dtype:
+    if (type(like) is np.ndarray or type(like) is _Like) and g.dtype != like.dtype:
         g = g.astype(like.dtype)
     return g
 
 
+def _cast_info(x, out):
+    """What a VJP that only reshapes the output gradient (add, sub) keeps of
+    input ``x``: None when a gradient of ``out``'s shape and dtype already
+    fits ``x`` (the common case), else its shape and dtype, or ``x`` itself
+    for a scalar; never ``x``'s data, which can then be freed early."""
+    if type(x) is np.ndarray:
+        if x.shape == out.shape and x.dtype == out.dtype:
+            return None
+        return _Like(x.shape, x.dtype)
+    return x
+
+
+def _cast_by(g, info):
+    """The gradient for an input described by ``_cast_info``."""
+    return g if info is None else _cast(g, info)
+
+
 if _COMPILED:
-    # the same function, with its common case (nothing to do) tested in C
+    # the same functions, with their common case tested in C
     from autograd_c import _ufuncs
-    _ufuncs.set_cast_general(_cast)
+    _ufuncs.set_general(_cast, _cast_info)
     _cast = _ufuncs.cast
+    _cast_info = _ufuncs.cast_info
 
 
 def _prod(shape):
@@ -175,23 +204,25 @@ def _expand_reduced(g, in_shape, axes, keepdims):
 @_op("add")
 class add:
     def forward(a, b):
-        return _add(a, b), (a, b)
+        out = _add(a, b)
+        return out, (_cast_info(a, out), _cast_info(b, out))
 
     def backward(ctx, g, needs):
         a, b = ctx
-        return (_cast(g, a) if needs[0] else None,
-                _cast(g, b) if needs[1] else None)
+        return (_cast_by(g, a) if needs[0] else None,
+                _cast_by(g, b) if needs[1] else None)
 
 
 @_op("sub")
 class sub:
     def forward(a, b):
-        return _sub(a, b), (a, b)
+        out = _sub(a, b)
+        return out, (_cast_info(a, out), _cast_info(b, out))
 
     def backward(ctx, g, needs):
         a, b = ctx
-        return (_cast(g, a) if needs[0] else None,
-                _cast(_neg(g), b) if needs[1] else None)
+        return (_cast_by(g, a) if needs[0] else None,
+                _cast_by(_neg(g), b) if needs[1] else None)
 
 
 @_op("mul", saves=(0, 1))
