@@ -315,6 +315,10 @@ class Tensor:
         other_data = other.data if isinstance(other, Tensor) else other
         try:
             ufunc(self.data, other_data, out=self.data, casting="same_kind")
+        except FloatingPointError:
+            # np.errstate(...="raise"): numpy has already written the result
+            self.mark_modified()
+            raise
         except (ValueError, TypeError) as e:
             raise type(e)(f"in-place {op.name}: tensor of shape {self.shape} and dtype "
                           f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None
