@@ -18,7 +18,7 @@
 #   3. optionally (VALGRIND=1) runs a short forward/backward script under valgrind memcheck
 #      against the same copy built without sanitizers;
 #   4. prints one summary line: the number of sanitizer reports whose stack or location
-#      names the package's own code (csrc/ or _engine_c), which must be 0; exit status 0
+#      names the package's own code (csrc/, _engine_c or _ufuncs), which must be 0; exit status 0
 #      only if that number is 0 and pytest passed.
 set -uo pipefail
 
@@ -35,7 +35,9 @@ cp -r "$ROOT/setup.py" "$ROOT/pyproject.toml" "$ROOT/csrc" "$TREE/"
 mkdir -p "$TREE/src"
 cp -r "$ROOT/src/autograd_c" "$TREE/src/"
 # never reuse a compiled module or generated C file from the developer's tree
-rm -f "$TREE"/src/autograd_c/_engine_c*.so "$TREE"/src/autograd_c/_engine_c.c
+rm -f "$TREE"/src/autograd_c/_engine_c*.so "$TREE"/src/autograd_c/_engine_c.c \
+      "$TREE"/src/autograd_c/_ufuncs*.so "$TREE"/src/autograd_c/_ufuncs.c \
+      "$TREE"/src/autograd_c/_ops_c*.so
 
 echo "== building the sanitized engine in $TREE"
 (
@@ -71,7 +73,7 @@ if [ $# -gt 0 ]; then
     TESTS=("$@")
 else
     TESTS=()
-    for f in test_engine.py test_ops.py test_inplace.py test_anomaly.py test_bad_inputs.py \
+    for f in test_engine.py test_ops.py test_ufuncs.py test_fast_paths.py test_inplace.py test_anomaly.py test_bad_inputs.py \
              test_threads.py test_memory.py test_fuzz.py test_functional.py; do
         [ -f "$ROOT/tests/$f" ] && TESTS+=("tests/$f")
     done
@@ -92,7 +94,8 @@ if [ "${VALGRIND:-0}" != "0" ] && command -v valgrind >/dev/null; then
     echo "== valgrind memcheck (plain -O0 -g build)"
     VTREE="$WORK/vg-tree"
     cp -r "$TREE" "$VTREE"
-    rm -f "$VTREE"/src/autograd_c/_engine_c*.so "$VTREE"/src/autograd_c/_engine_c.c
+    rm -f "$VTREE"/src/autograd_c/_engine_c*.so "$VTREE"/src/autograd_c/_engine_c.c \
+        "$VTREE"/src/autograd_c/_ufuncs*.so "$VTREE"/src/autograd_c/_ufuncs.c "$VTREE"/src/autograd_c/_ops_c*.so
     (cd "$VTREE" && AUTOGRAD_C_DEBUG=1 "$PY" setup.py -q build_ext --inplace \
         --build-temp "$WORK/vg-build-temp") >"$LOGS/vg-build.log" 2>&1
     PYTHONPATH="$VTREE/src" PYTHONMALLOC=malloc valgrind --tool=memcheck --error-exitcode=0 \
@@ -126,17 +129,17 @@ for f in "$LOGS"/asan.*; do
     [ -e "$f" ] || continue
     n=$(grep -c "ERROR: AddressSanitizer" "$f" || true)
     ASAN_TOTAL=$((ASAN_TOTAL + n))
-    if grep -qE "csrc/|_engine_c" "$f"; then ASAN_OWN=$((ASAN_OWN + n)); fi
+    if grep -qE "csrc/|_engine_c|_ufuncs" "$f"; then ASAN_OWN=$((ASAN_OWN + n)); fi
 done
 for f in "$LOGS"/ubsan.* "$LOGS"/pytest.log; do
     [ -e "$f" ] || continue
     n=$(grep -c "runtime error:" "$f" || true)
-    o=$(grep -E "runtime error:" "$f" | grep -cE "csrc/|_engine_c" || true)
+    o=$(grep -E "runtime error:" "$f" | grep -cE "csrc/|_engine_c|_ufuncs" || true)
     UBSAN_TOTAL=$((UBSAN_TOTAL + n))
     UBSAN_OWN=$((UBSAN_OWN + o))
 done
 OWN=$((ASAN_OWN + UBSAN_OWN + VG_OWN))
-echo "sanitize summary: $OWN errors in autograd_c's own code (csrc/ or _engine_c) |" \
+echo "sanitize summary: $OWN errors in autograd_c's own code (csrc/, _engine_c or _ufuncs) |" \
      "ASan reports: $ASAN_TOTAL (own $ASAN_OWN), UBSan reports: $UBSAN_TOTAL (own $UBSAN_OWN)," \
      "valgrind own: $VG_OWN | pytest rc=$PYTEST_RC | logs: $LOGS"
 [ "$OWN" -eq 0 ] && [ "$PYTEST_RC" -eq 0 ]

@@ -177,10 +177,24 @@ cdef class TensorBase:
         return _apply2(_OP_MATMUL, other, self)
 
     def __neg__(self):
-        return _apply1(_OP_NEG, self)
+        return _apply1(_OP_NEG, self, None)
 
     def tanh(self):
-        return _apply1(_OP_TANH, self)
+        return _apply1(_OP_TANH, self, None)
+
+    def sum(self, axis=None, keepdims=False):
+        if axis is None and not keepdims:
+            return _apply1(_OP_SUM, self, None)
+        return _apply1(_OP_SUM, self, {"axis": axis, "keepdims": keepdims})
+
+    def mean(self, axis=None, keepdims=False):
+        if axis is None and not keepdims:
+            return _apply1(_OP_MEAN, self, None)
+        return _apply1(_OP_MEAN, self, {"axis": axis, "keepdims": keepdims})
+
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) * grad into every leaf's ``.grad``."""
+        backward(self, grad, retain_graph)
 
     # In-place operators and .grad: the common case (an update under
     # no_grad, as an optimizer step does) handled here; everything else
@@ -214,13 +228,13 @@ cdef class TensorBase:
         raise AttributeError("can't delete attribute 'grad'")
 
     def relu(self):
-        return _apply1(_OP_RELU, self)
+        return _apply1(_OP_RELU, self, None)
 
     def sigmoid(self):
-        return _apply1(_OP_SIGMOID, self)
+        return _apply1(_OP_SIGMOID, self, None)
 
     def exp(self):
-        return _apply1(_OP_EXP, self)
+        return _apply1(_OP_EXP, self, None)
 
 
 class Tensor(TensorBase, _tensor.Tensor):
@@ -348,6 +362,7 @@ cdef enum:
 cdef object _OP_ADD = _ops.add, _OP_SUB = _ops.sub, _OP_MUL = _ops.mul, _OP_DIV = _ops.div
 cdef object _OP_MATMUL = _ops.matmul, _OP_NEG = _ops.neg, _OP_TANH = _ops.tanh
 cdef object _OP_RELU = _ops.relu, _OP_SIGMOID = _ops.sigmoid, _OP_EXP = _ops.exp
+cdef object _OP_SUM = _ops.sum_, _OP_MEAN = _ops.mean
 
 # A small direct-mapped cache from an Op object to its OpInfo. It holds the
 # op itself, so an entry can never describe another object at the same
@@ -378,10 +393,10 @@ cdef inline object _apply2(object op, object a, object b):
     return _apply_v(op, argv, 2, None)
 
 
-cdef inline object _apply1(object op, object a):
+cdef inline object _apply1(object op, object a, object kw):
     cdef PyObject *argv[1]
     argv[0] = <PyObject *>a
-    return _apply_v(op, argv, 1, None)
+    return _apply_v(op, argv, 1, kw)
 
 
 cdef object _apply(object op, tuple args, object kw):

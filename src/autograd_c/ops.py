@@ -190,7 +190,9 @@ def _expand_reduced(g, in_shape, axes, keepdims):
     """Reshape a reduced gradient so it broadcasts against the input again."""
     if axes is None:
         if g.size == 1 and g.ndim <= len(in_shape) and _prod(in_shape) <= _FILL_MAX:
-            return np.full(in_shape, g.reshape(()), dtype=g.dtype)
+            out = np.empty(in_shape, dtype=g.dtype)   # np.full, without its Python layer
+            out.fill(g.reshape(()))
+            return out
         return np.broadcast_to(np.reshape(g, (1,) * len(in_shape)), in_shape)
     if not keepdims:
         g = np.expand_dims(g, axes)
