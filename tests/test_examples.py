@@ -154,3 +154,22 @@ def test_train_digits(tmp_path):
         assert "final weights identical on both engines: True" in out
         assert "speed ratio python/c" in out
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_profile_tiny_mlp():
+    """The profiling example prints a table per engine, with the MLP's ops, and
+    the two engines train the same model to the same loss."""
+    out = run("profile_tiny_mlp.py", "python", "30")
+    engines_run = [e for e in ("c", "python") if e in engines.available]
+    losses = []
+    for e in engines_run:
+        head = line_with(out, f"== engine {e}:")
+        losses.append(float(head.rsplit(" ", 1)[-1]))
+        block = out.split(head, 1)[1].split("\n\n", 1)[0]
+        rows = {ln.split()[0]: ln.split() for ln in block.splitlines()[3:] if ln and ln[0].isalpha()}
+        for op in ("matmul", "add", "tanh", "relu", "sub", "mul", "sum"):
+            assert op in rows, (e, op, block)
+            assert int(rows[op][1]) > 0 and int(rows[op][3]) > 0    # forward and backward counts
+        assert "outside op rules" in block
+    assert np.allclose(losses, losses[0], rtol=1e-12)
+    assert "step time, engine python" in out

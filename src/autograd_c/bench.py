@@ -191,7 +191,8 @@ def mlp_engine(engine):
             with no_grad():
                 for p in ps:
                     p -= LR * p.grad
-                    p.grad = None
+            for p in ps:            # as zero_grad() after step(): gradients
+                p.grad = None       # live until the update is done, as in the floor
             return float(loss.item())
         return step
     return build
@@ -214,7 +215,8 @@ def mlp_torch(x, y, params, LR):
         with torch.no_grad():
             for p in ps:
                 p -= LR * p.grad
-                p.grad = None
+        for p in ps:
+            p.grad = None
         return float(loss.item())
     return step
 
