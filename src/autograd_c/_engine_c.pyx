@@ -299,19 +299,44 @@ cdef inline bint _special():
 cdef object _grad_setter = _tensor.Tensor.grad.fset
 
 
+# numpy's ufuncs for the in-place operators, by _ufuncs slot (ADD, SUBTRACT, ...)
+cdef tuple _INPLACE_UFUNCS = (np.add, np.subtract, np.multiply, np.true_divide)
+
+
 cdef object _inplace(TensorBase self, int k, object other, object general):
     """``self op= other`` when nothing is recorded and no node saw ``self``:
-    numpy's loop from C, then the version bump of ``mark_modified``."""
+    numpy's loop from C for small float64 arrays, else the numpy ufunc with
+    ``out=`` (what ``_tensor.Tensor._inplace`` calls, without its Python
+    frame); then the version bump of ``mark_modified``. Errors are left to
+    the general version, which words them."""
     cdef TensorBase base = <TensorBase>self._base if self._base is not None else None
     if ((not self._rg or (_special() and not _gm.grad_enabled))
             and self._node is None and (base is None or base._node is None)):
-        od = (<TensorBase>other).data if isinstance(other, TensorBase) else other
-        if fast_inplace(k, self.data, od) is not NotImplemented:
-            self._version += 1
-            if base is not None:
-                base._version += 1
-            return self
+        data = self.data
+        if isinstance(other, TensorBase):
+            od = (<TensorBase>other).data
+        elif isinstance(other, _BaseTensor):
+            return general(self, other)
+        else:
+            od = other
+        if fast_inplace(k, data, od) is NotImplemented:
+            try:
+                # positional out=; casting="same_kind" is the ufunc default
+                (<object>PyTuple_GET_ITEM(_INPLACE_UFUNCS, k))(data, od, data)
+            except FloatingPointError:
+                _bump(self, base)      # numpy has written the result
+                raise
+            except (ValueError, TypeError):
+                return general(self, other)
+        _bump(self, base)
+        return self
     return general(self, other)
+
+
+cdef inline void _bump(TensorBase self, TensorBase base):
+    self._version += 1
+    if base is not None:
+        base._version += 1
 
 
 cdef inline TensorBase _new_tensor(object data):
