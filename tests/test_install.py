@@ -71,7 +71,7 @@ needs_compiled = pytest.mark.skipif(
 
 
 @needs_compiled
-@pytest.mark.parametrize("module", ["_engine_c", "_ops_c"])
+@pytest.mark.parametrize("module", ["_engine_c", "_ops_c", "_ufuncs"])
 def test_broken_compiled_module_falls_back_with_one_warning(tmp_path, module):
     pkg = copy_installed_package(tmp_path)
     broken = [p for p in compiled_files(pkg) if p.name.startswith(module + ".")]

@@ -514,11 +514,37 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             if saved_more is not None:
                 saved = saved + tuple(saved_more)
         node.saved = saved
+        # a node holds these tuples for as long as the graph lives (a million
+        # of them for a million-op graph): take them out of the collector's
+        # lists now when nothing in them can be part of a cycle
+        _untrack_atomic(edges)
+        _untrack_atomic(saved)
+        _untrack_atomic(ctx)
         if hooks and _gm.anomaly:
             node.trace = traceback_here()
         t._rg = True
         t._node = node
     return t
+
+
+cdef extern from "Python.h":
+    int PyObject_GC_IsTracked(object obj)
+    void PyObject_GC_UnTrack(void *obj)
+
+
+cdef bint _untrack_atomic(object obj):
+    """Untrack a tuple none of whose items is tracked (nested tuples first):
+    CPython's own rule for tuples, applied now instead of at the next
+    collection. True when ``obj`` ends up untracked."""
+    if not PyObject_GC_IsTracked(obj):
+        return True
+    if type(obj) is not tuple:
+        return False
+    for item in <tuple>obj:
+        if PyObject_GC_IsTracked(item) and not (type(item) is tuple and _untrack_atomic(item)):
+            return False
+    PyObject_GC_UnTrack(<PyObject *>obj)
+    return True
 
 
 cdef inline void _tuple_set_new(tuple tup, Py_ssize_t i, object value):
