@@ -159,7 +159,9 @@ class Tensor:
         """Mark ``self`` as sharing ``src``'s memory when its array is a view of
         ``src``'s: both then share one version count, so an in-place change
         through either is seen by every op that saved the other."""
-        if self.data.base is not None and np.may_share_memory(self.data, src.data):
+        base, sd = self.data.base, src.data
+        if base is not None and (base is sd or (base is sd.base and base is not None)
+                                 or np.may_share_memory(self.data, sd)):
             self._base = src if src._base is None else src._base
         return self
 

@@ -542,16 +542,17 @@ class reshape:
 @_op("transpose")
 class transpose:
     def forward(a, axes=None):
-        nd = np.ndim(a)
         if axes is None:
-            axes = tuple(range(nd))[::-1]
+            # all axes reversed (.T): its own inverse; backward reverses again
+            return (a.transpose() if type(a) is np.ndarray else np.transpose(a)), None
+        nd = np.ndim(a)
         if sorted(int(x) % max(nd, 1) for x in axes) != list(range(nd)):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of "
                              f"the {nd} dimensions of a tensor of shape {_shape(a)}")
         return np.transpose(a, axes), tuple(np.argsort([int(x) % max(nd, 1) for x in axes]))
 
     def backward(inv, g, needs):
-        return (np.transpose(g, inv),)
+        return (g.transpose(inv),)          # inv None: all axes reversed
 
 
 @_op("broadcast_to")

@@ -85,15 +85,20 @@ class Optimizer:
     def step(self) -> None:
         with no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = p.grad.data
-                    if g.dtype != p.data.dtype:
-                        g = g.astype(p.data.dtype)
-                    state = self.state.setdefault(p, {})
-                    self._update(p, g, state, group)
-                    p.mark_modified()
+                self._step_group(group)
+
+    def _step_group(self, group) -> None:
+        for p in group["params"]:
+            if p.grad is not None:
+                self._step_param(p, group)
+
+    def _step_param(self, p, group) -> None:
+        g = p.grad.data
+        if g.dtype != p.data.dtype:
+            g = g.astype(p.data.dtype)
+        state = self.state.setdefault(p, {})
+        self._update(p, g, state, group)
+        p.mark_modified()
 
     def _update(self, p, g, state, group) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -23,6 +23,21 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
+    def _step_group(self, group) -> None:
+        if group["momentum"] != 0 or group["weight_decay"] != 0:
+            return super()._step_group(group)
+        # plain SGD keeps no state, as in PyTorch: p -= lr * grad as tensor
+        # ops (under no_grad; the in-place operator bumps p's version)
+        lr = group["lr"]
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            if g.dtype != p.dtype:
+                self._step_param(p, group)
+            else:
+                p -= lr * g
+
     def _update(self, p, g, state, group) -> None:
         wd, mu = group["weight_decay"], group["momentum"]
         if wd != 0:
