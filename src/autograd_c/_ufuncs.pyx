@@ -123,6 +123,23 @@ cdef inline bint _same_shape(cnp.ndarray a, cnp.ndarray b):
             and memcmp(cnp.PyArray_DIMS(a), cnp.PyArray_DIMS(b), nd * sizeof(cnp.npy_intp)) == 0)
 
 
+cdef inline bint _point_at(cnp.ndarray arr, object b, char **arg, cnp.npy_intp *step,
+                           double *scalar):
+    """Set a loop argument to ``b``, the operand that goes with array ``arr``:
+    a fast array of ``arr``'s shape, or a scalar (stored in ``*scalar``,
+    stride 0). False when ``b`` is neither."""
+    if _fast_array(b, _SMALL):
+        if not _same_shape(arr, <cnp.ndarray>b):
+            return False
+        arg[0] = cnp.PyArray_BYTES(<cnp.ndarray>b)
+        return True
+    if _scalar(b, scalar):
+        arg[0] = <char *>scalar
+        step[0] = 0
+        return True
+    return False
+
+
 cdef object _binary(Loop *loop, object a, object b):
     """Run ``loop`` on (a, b) into a new array.
 
@@ -138,14 +155,7 @@ cdef object _binary(Loop *loop, object a, object b):
     if _fast_array(a, _SMALL):
         arr = <cnp.ndarray>a
         args[0] = cnp.PyArray_BYTES(arr)
-        if _fast_array(b, _SMALL):
-            if not _same_shape(arr, <cnp.ndarray>b):
-                return NotImplemented
-            args[1] = cnp.PyArray_BYTES(<cnp.ndarray>b)
-        elif _scalar(b, &sb):
-            args[1] = <char *>&sb
-            steps[1] = 0
-        else:
+        if not _point_at(arr, b, &args[1], &steps[1], &sb):
             return NotImplemented
     elif _fast_array(b, _SMALL) and _scalar(a, &sa):
         arr = <cnp.ndarray>b
@@ -336,14 +346,7 @@ cdef object fast_inplace(int k, object out, object other):
         return NotImplemented
     steps[0] = steps[1] = steps[2] = sizeof(double)
     args[0] = cnp.PyArray_BYTES(a)
-    if _fast_array(other, _SMALL):
-        if not _same_shape(a, <cnp.ndarray>other):
-            return NotImplemented
-        args[1] = cnp.PyArray_BYTES(<cnp.ndarray>other)
-    elif _scalar(other, &sb):
-        args[1] = <char *>&sb
-        steps[1] = 0
-    else:
+    if not _point_at(a, other, &args[1], &steps[1], &sb):
         return NotImplemented
     n = cnp.PyArray_SIZE(a)
     if n <= _STAGE:
