@@ -108,6 +108,8 @@ cdef class Node:
         return f"<Node {self.info.op.name}>"
 
     def __dealloc__(self):
+        global _live_nodes
+        _live_nodes -= 1
         # A graph that is dropped without a backward may be a million nodes
         # deep. Instead of letting each node's dealloc free its inputs' nodes
         # (C recursion as deep as the graph), adopt the edges of every input
@@ -430,6 +432,7 @@ cdef object _apply(object op, tuple args, object kw):
 
 cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     """Run ``op`` on the ``n`` arguments at ``argv`` (borrowed) and record a node."""
+    global _live_nodes
     cdef Py_ssize_t i, k
     cdef OpInfo info = _op_info(op)
     cdef tuple arrays = PyTuple_New(n)
@@ -514,12 +517,16 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             if saved_more is not None:
                 saved = saved + tuple(saved_more)
         node.saved = saved
-        # a node holds these tuples for as long as the graph lives (a million
-        # of them for a million-op graph): take them out of the collector's
-        # lists now when nothing in them can be part of a cycle
-        _untrack_atomic(edges)
-        _untrack_atomic(saved)
-        _untrack_atomic(ctx)
+        _live_nodes += 1
+        if _live_nodes > _UNTRACK_ABOVE:
+            # a large graph: its nodes hold these tuples for as long as it
+            # lives (a million of them for a million-op graph), and every full
+            # collection would walk them all. Take them out of the collector's
+            # lists now when nothing in them can be part of a cycle. (Small
+            # graphs skip this: untracking costs more than they ever would.)
+            _untrack_atomic(edges)
+            _untrack_atomic(saved)
+            _untrack_atomic(ctx)
         if hooks and _gm.anomaly:
             node.trace = traceback_here()
         t._rg = True
@@ -527,24 +534,38 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     return t
 
 
-cdef extern from "Python.h":
-    int PyObject_GC_IsTracked(object obj)
-    void PyObject_GC_UnTrack(void *obj)
+cdef extern from *:
+    """
+    /* Untrack a tuple none of whose items is tracked (nested tuples first):
+     * CPython's own rule for tuples, applied now instead of at the next
+     * collection. Items of non-GC types (arrays, numbers, None, Node,
+     * Tensor) are passed over with a flag test. 1 when o ends up untracked. */
+    static int ag_untrack_atomic(PyObject *o) {
+        if (!PyType_IS_GC(Py_TYPE(o)) || !PyObject_GC_IsTracked(o))
+            return 1;
+        if (!PyTuple_CheckExact(o))
+            return 0;
+        for (Py_ssize_t i = 0, n = PyTuple_GET_SIZE(o); i < n; i++) {
+            PyObject *it = PyTuple_GET_ITEM(o, i);
+            if (PyType_IS_GC(Py_TYPE(it)) && PyObject_GC_IsTracked(it)
+                    && !(PyTuple_CheckExact(it) && ag_untrack_atomic(it)))
+                return 0;
+        }
+        PyObject_GC_UnTrack(o);
+        return 1;
+    }
+    """
+    int ag_untrack_atomic(PyObject *o)
 
 
-cdef bint _untrack_atomic(object obj):
-    """Untrack a tuple none of whose items is tracked (nested tuples first):
-    CPython's own rule for tuples, applied now instead of at the next
-    collection. True when ``obj`` ends up untracked."""
-    if not PyObject_GC_IsTracked(obj):
-        return True
-    if type(obj) is not tuple:
-        return False
-    for item in <tuple>obj:
-        if PyObject_GC_IsTracked(item) and not (type(item) is tuple and _untrack_atomic(item)):
-            return False
-    PyObject_GC_UnTrack(<PyObject *>obj)
-    return True
+# nodes alive in this process, and the graph size above which new nodes'
+# tuples are untracked (see _apply_v)
+cdef Py_ssize_t _live_nodes = 0
+cdef Py_ssize_t _UNTRACK_ABOVE = 10000
+
+
+cdef inline void _untrack_atomic(object obj):
+    ag_untrack_atomic(<PyObject *>obj)
 
 
 cdef inline void _tuple_set_new(tuple tup, Py_ssize_t i, object value):
