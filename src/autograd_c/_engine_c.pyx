@@ -283,6 +283,21 @@ ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorBase)
 ag_untrack_subclass(<PyTypeObject *>Tensor)
 
 
+def adopt_subclass(cls):
+    """Give a fresh Python subclass of Tensor that adds no fields (such as
+    ``nn.Parameter``'s engine class) what Tensor itself gets above: its
+    operators as C slots, and no GC tracking. Call it before the first
+    instance exists. A subclass with a ``__dict__`` or fields of its own is
+    left as it is (its instances could then take part in cycles)."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError("adopt_subclass: expected a subclass of the compiled Tensor")
+    if cls.__dictoffset__ != 0 or cls.__basicsize__ != Tensor.__basicsize__:
+        return cls
+    ag_inherit_number_slots(<PyTypeObject *>cls, <PyTypeObject *>TensorBase)
+    ag_untrack_subclass(<PyTypeObject *>cls)
+    return cls
+
+
 cdef object _Tensor = Tensor
 cdef PyTypeObject *_TensorType = <PyTypeObject *>Tensor
 cdef PyTypeObject *_NodeType = <PyTypeObject *>Node
