@@ -9,7 +9,7 @@
 #   1. git clone of HEAD into $WHEELS_DIR/clone;
 #   2. `python -m build`: the sdist, then the compiled wheel built FROM that sdist
 #      (so the sdist is known to carry what the build needs); checks that the sdist
-#      has the .pyx and csrc sources and not the generated _engine_c.c;
+#      has the .pyx/.pxd and csrc sources and not the generated C files;
 #   3. `auditwheel repair` -> a manylinux wheel;
 #   4. the pure-Python wheel: AUTOGRAD_C_PUREPYTHON=1, built from the unpacked sdist;
 #      checks it is tagged py3-none-any and holds no compiled file;
@@ -60,12 +60,14 @@ step "sdist contents"
 "$PY" - "$SDIST" <<'EOF'
 import sys, tarfile
 names = [n.split("/", 1)[1] for n in tarfile.open(sys.argv[1]).getnames() if "/" in n]
-need = ["src/autograd_c/_engine_c.pyx", "csrc/scheduler.c", "csrc/scheduler.h",
+need = ["src/autograd_c/_engine_c.pyx", "src/autograd_c/_ufuncs.pyx", "src/autograd_c/_ufuncs.pxd",
+        "csrc/scheduler.c", "csrc/scheduler.h",
         "src/autograd_c/ops.py", "src/autograd_c/py.typed", "setup.py", "pyproject.toml",
         "MANIFEST.in", "README.md", "tests/conftest.py", "examples/seed000_layers.py"]
 missing = [n for n in need if n not in names]
 generated = [n for n in names if n.endswith((".so", ".pyd", ".o", ".html")) or n in
-             ("src/autograd_c/_engine_c.c", "src/autograd_c/_ops_c.c") or n.startswith("build/")]
+             ("src/autograd_c/_engine_c.c", "src/autograd_c/_ops_c.c", "src/autograd_c/_ufuncs.c")
+             or n.startswith("build/")]
 print(f"{len(names)} entries; required present: {not missing}; generated/binary files: {generated}")
 if missing or generated:
     sys.exit(f"sdist: missing {missing}, should not ship {generated}")
