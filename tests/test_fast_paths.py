@@ -286,3 +286,54 @@ def test_compiled_large_graph_adds_nothing_to_the_collectors_lists():
         h.sum().backward()
     assert grown < 100, grown
     assert x.grad.shape == (4,)
+
+
+def test_inplace_overrides_of_a_subclass_are_honoured(engine):
+    calls = []
+
+    class Logged(engine.Tensor):
+        __slots__ = ()
+
+        def mark_modified(self):
+            calls.append("mark_modified")
+            super().mark_modified()
+
+    t = Logged(np.ones(3))
+    t += 1.0
+    t *= 2
+    assert calls == ["mark_modified"] * 2 and t.data.tolist() == [4.0] * 3 and t.version == 2
+
+
+def test_accumulated_grad_keeps_the_leaf_dtype(engine):
+    p = ag.Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    p.grad = ag.Tensor(np.ones(2, dtype=np.float64))       # a user-set grad of another dtype
+    (p * 2.0).sum().backward()
+    assert p.grad.dtype == np.float32 and p.grad.data.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("keepdims", [None, "", np.False_])
+def test_reduction_keepdims_must_be_a_bool_like_numpy_wants(engine, keepdims):
+    x = ag.Tensor(np.ones((2, 3)))
+    for red in ("sum", "mean"):
+        try:
+            getattr(np, red)(np.ones((2, 3)), keepdims=keepdims)
+            ok = True
+        except TypeError:
+            ok = False
+        if ok:
+            getattr(x, red)(keepdims=keepdims)
+        else:
+            with pytest.raises(TypeError):
+                getattr(x, red)(keepdims=keepdims)
+
+
+def test_ops_are_immutable():
+    with pytest.raises(AttributeError, match="immutable"):
+        ops.REGISTRY["mul"].forward = lambda a, b: (a, None)
+
+
+def test_node_built_from_python_does_not_crash():
+    if "c" not in ag.engines.available:
+        pytest.skip("compiled engine not built")
+    n = ag.engines.available["c"].Node()
+    assert repr(n) == "<Node None>" and n.op is None and n.name is None

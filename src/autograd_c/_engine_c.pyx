@@ -68,7 +68,7 @@ cdef class OpInfo:
     cdef readonly object op
     cdef object forward
     cdef object backward
-    cdef unsigned long saves_mask
+    cdef unsigned long long saves_mask
 
 
 @cython.final
@@ -95,17 +95,17 @@ cdef class Node:
 
     @property
     def op(self):
-        return self.info.op
+        return None if self.info is None else self.info.op
 
     @property
     def name(self):
-        return self.info.op.name
+        return None if self.info is None else self.info.op.name
 
     def output_modified(self, tensor):
         self.out_mod = (tuple(tensor.shape), tensor.dtype, tensor._version)
 
     def __repr__(self):
-        return f"<Node {self.info.op.name}>"
+        return f"<Node {self.name}>"
 
     def __dealloc__(self):
         global _live_nodes
@@ -185,12 +185,12 @@ cdef class TensorBase:
         return _apply1(_OP_TANH, self, None)
 
     def sum(self, axis=None, keepdims=False):
-        if axis is None and not keepdims:
+        if axis is None and keepdims is False:
             return _apply1(_OP_SUM, self, None)
         return _apply1(_OP_SUM, self, {"axis": axis, "keepdims": keepdims})
 
     def mean(self, axis=None, keepdims=False):
-        if axis is None and not keepdims:
+        if axis is None and keepdims is False:
             return _apply1(_OP_MEAN, self, None)
         return _apply1(_OP_MEAN, self, {"axis": axis, "keepdims": keepdims})
 
@@ -283,18 +283,33 @@ ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorBase)
 ag_untrack_subclass(<PyTypeObject *>Tensor)
 
 
-def adopt_subclass(cls):
-    """Give a fresh Python subclass of Tensor that adds no fields (such as
-    ``nn.Parameter``'s engine class) what Tensor itself gets above: its
-    operators as C slots, and no GC tracking. Call it before the first
-    instance exists. A subclass with a ``__dict__`` or fields of its own is
-    left as it is (its instances could then take part in cycles)."""
+# Tensor classes whose in-place operators may take the fast path in
+# _inplace (no Python-level override to respect)
+cdef set _FAST_TYPES = {Tensor}
+cdef tuple _NUMBER_DUNDERS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+                              "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__",
+                              "__iadd__", "__isub__", "__imul__", "__itruediv__", "_inplace",
+                              "mark_modified")
+
+
+def _adopt_subclass(cls):
+    """For the engine's own classes (``nn.Parameter``'s), called right after
+    the class statement, before any instance exists: a Python subclass of
+    Tensor that adds no fields and overrides no operator gets what Tensor
+    itself gets above (operators as C slots, no GC tracking, the in-place
+    fast path). Anything else is returned unchanged."""
     if not (isinstance(cls, type) and issubclass(cls, Tensor)):
-        raise TypeError("adopt_subclass: expected a subclass of the compiled Tensor")
+        raise TypeError("_adopt_subclass: expected a subclass of the compiled Tensor")
     if cls.__dictoffset__ != 0 or cls.__basicsize__ != Tensor.__basicsize__:
         return cls
+    for k in cls.__mro__:
+        if k is Tensor:
+            break
+        if any(d in k.__dict__ for d in _NUMBER_DUNDERS):
+            return cls
     ag_inherit_number_slots(<PyTypeObject *>cls, <PyTypeObject *>TensorBase)
     ag_untrack_subclass(<PyTypeObject *>cls)
+    _FAST_TYPES.add(cls)
     return cls
 
 
@@ -328,7 +343,8 @@ cdef object _inplace(TensorBase self, int k, object other, object general):
     the general version, which words them."""
     cdef TensorBase base = <TensorBase>self._base if self._base is not None else None
     if ((not self._rg or (_special() and not _gm.grad_enabled))
-            and self._node is None and (base is None or base._node is None)):
+            and self._node is None and (base is None or base._node is None)
+            and type(self) in _FAST_TYPES):
         data = self.data
         if isinstance(other, TensorBase):
             od = (<TensorBase>other).data
@@ -382,13 +398,13 @@ cdef list _NEEDS = [[tuple(bool(m >> i & 1) for i in range(k)) for m in range(1 
                     for k in range(_NEEDS_MAX + 1)]
 
 
-cdef inline tuple _needs_tuple(Py_ssize_t n, unsigned long mask):
+cdef inline tuple _needs_tuple(Py_ssize_t n, unsigned long long mask):
     if n <= _NEEDS_MAX:
         return <tuple>(<list>_NEEDS[n])[mask]
     return _needs_tuple_long(n, mask)
 
 
-cdef tuple _needs_tuple_long(Py_ssize_t n, unsigned long mask):
+cdef tuple _needs_tuple_long(Py_ssize_t n, unsigned long long mask):
     # (a function of its own: the generator's closure would otherwise be
     # allocated on every call of _needs_tuple)
     # inputs past the 64th are reported as needing a gradient: their rule
@@ -453,8 +469,8 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     cdef tuple arrays = PyTuple_New(n)
     cdef tuple edges = None
     cdef tuple saved
-    cdef unsigned long mask = 0
-    cdef unsigned long smask = info.saves_mask
+    cdef unsigned long long mask = 0
+    cdef unsigned long long smask = info.saves_mask
     # saved tensors (borrowed: args or their bases keep them alive) and
     # their versions, collected here and turned into one tuple at the end
     cdef PyObject *owners[_MAX_SAVED]
@@ -490,7 +506,7 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
                 e = t if t._node is None else t._node
                 _tuple_replace(edges, i, e)
                 if i < 64:
-                    mask |= 1UL << i
+                    mask |= 1ULL << i
         elif isinstance(a, _BaseTensor):
             raise TypeError(f"{op.name}: cannot mix a tensor of the "
                             f"{type(a)._engine.name!r} engine with the 'c' engine")
@@ -498,6 +514,17 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             x = a
         Py_INCREF(x)
         PyTuple_SET_ITEM(arrays, i, x)
+    # the saved tuple takes its references now, while every owner is surely
+    # alive (the forward below may run Python code that drops a view's base)
+    if edges is None or nsaved == 0:
+        saved = _EMPTY
+    else:
+        saved = PyTuple_New(2 * nsaved)
+        for k in range(nsaved):
+            _tuple_set_new(saved, 2 * k, <object>owners[k])
+            _tuple_set_new(saved, 2 * k + 1, versions[k])
+    if saved_more is not None:
+        saved = saved + tuple(saved_more)
     cdef bint special = _special()
     hooks = special and _gm.hooks
     if hooks:
@@ -522,15 +549,6 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
         node.ctx = ctx
         node.edges = edges
         node.needs = _needs_tuple(n, mask)
-        if nsaved == 0:
-            saved = _EMPTY
-        else:
-            saved = PyTuple_New(2 * nsaved)
-            for k in range(nsaved):
-                _tuple_set_new(saved, 2 * k, <object>owners[k])
-                _tuple_set_new(saved, 2 * k + 1, versions[k])
-            if saved_more is not None:
-                saved = saved + tuple(saved_more)
         node.saved = saved
         _live_nodes += 1
         if _live_nodes > _UNTRACK_ABOVE:
@@ -554,7 +572,8 @@ cdef extern from *:
     /* Untrack a tuple none of whose items is tracked (nested tuples first):
      * CPython's own rule for tuples, applied now instead of at the next
      * collection. Items of non-GC types (arrays, numbers, None, Node,
-     * Tensor) are passed over with a flag test. 1 when o ends up untracked. */
+     * Tensor) are passed over with a flag test; any other GC object keeps
+     * the tuple tracked. 1 when o ends up untracked. */
     static int ag_untrack_atomic(PyObject *o) {
         if (!PyType_IS_GC(Py_TYPE(o)) || !PyObject_GC_IsTracked(o))
             return 1;
@@ -562,7 +581,9 @@ cdef extern from *:
             return 0;
         for (Py_ssize_t i = 0, n = PyTuple_GET_SIZE(o); i < n; i++) {
             PyObject *it = PyTuple_GET_ITEM(o, i);
-            if (PyType_IS_GC(Py_TYPE(it)) && PyObject_GC_IsTracked(it)
+            /* like CPython: any GC object but an untracked (or untrackable)
+             * tuple may later join a cycle, tracked or not right now */
+            if (PyType_IS_GC(Py_TYPE(it))
                     && !(PyTuple_CheckExact(it) && ag_untrack_atomic(it)))
                 return 0;
         }
@@ -675,7 +696,7 @@ cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
             t._grad = _new_tensor(np.array(grad, dtype=dtype, copy=True))
     else:
         old = (<TensorBase>t._grad).data
-        new = fast_add(old, grad)
+        new = fast_add(old, grad) if old.dtype == dtype else NotImplemented
         if new is NotImplemented:
             new = np.asarray(old + grad, dtype=dtype)
         t._grad = _new_tensor(new)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
@@ -14,6 +15,18 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 # the engines then just read the thread-local state, which is always right.
 nondefault = [0]
 _count_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    # another thread may have held the lock at fork time; only this thread
+    # exists in the child, and its own state is what the count must reflect
+    global _count_lock
+    _count_lock = threading.Lock()
+    nondefault[0] = 1 if state._counted else 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _State(threading.local):
@@ -74,18 +87,29 @@ def is_grad_enabled() -> bool:
     return state.grad_enabled
 
 
+def _swap(mode: bool) -> bool:
+    """Set this thread's grad recording to ``mode``; return what it was.
+    (``state.grad_enabled = mode`` with fewer thread-local lookups, and none
+    of the counting when nothing changes.)"""
+    st = state
+    prev = st._grad_enabled
+    if prev != mode:
+        st._grad_enabled = mode
+        st._recount()
+    return prev
+
+
 class _GradModeContext:
     """Context manager and decorator that sets grad recording for its extent."""
 
     _mode: bool
 
     def __enter__(self):
-        self._prev = state.grad_enabled
-        state.grad_enabled = self._mode
+        self._prev = _swap(self._mode)
         return self
 
     def __exit__(self, *exc):
-        state.grad_enabled = self._prev
+        _swap(self._prev)
         return False
 
     def __call__(self, func):
@@ -93,12 +117,11 @@ class _GradModeContext:
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            prev = state.grad_enabled
-            state.grad_enabled = mode
+            prev = _swap(mode)
             try:
                 return func(*args, **kwargs)
             finally:
-                state.grad_enabled = prev
+                _swap(prev)
 
         return wrapper
 

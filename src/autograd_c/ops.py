@@ -52,13 +52,21 @@ class Op:
     __slots__ = ("name", "forward", "backward", "saves", "saves_mask", "saves_output")
 
     def __init__(self, name, forward, backward, saves=(), saves_output=False):
-        self.name = name
-        self.forward = forward
-        self.backward = backward
-        self.saves = tuple(saves)
+        # immutable once built: the compiled engine caches these fields
+        init = object.__setattr__
+        init(self, "name", name)
+        init(self, "forward", forward)
+        init(self, "backward", backward)
+        init(self, "saves", tuple(saves))
         # the positions below 64 as bits, for the compiled engine
-        self.saves_mask = sum(1 << i for i in set(self.saves) if i < 64)
-        self.saves_output = saves_output
+        init(self, "saves_mask", sum(1 << i for i in set(self.saves) if i < 64))
+        init(self, "saves_output", saves_output)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"op {self.name!r}: Op objects are immutable; build a new Op")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"op {self.name!r}: Op objects are immutable")
 
     def __repr__(self):
         return f"<op {self.name}>"

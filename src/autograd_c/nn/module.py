@@ -56,7 +56,7 @@ def _parameter_class(engine) -> type:
         cls = type("Parameter", (engine.Tensor, Parameter),
                    {"__slots__": (), "__module__": __name__,
                     "_raw_new": staticmethod(lambda c, _b=base: _b.__new__(c))})
-        adopt = getattr(engine, "adopt_subclass", None)
+        adopt = getattr(engine, "_adopt_subclass", None)
         if adopt is not None:           # the compiled engine: C operator slots, no GC
             cls = adopt(cls)
         _PARAM_CLASSES[engine.name] = cls

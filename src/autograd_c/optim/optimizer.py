@@ -97,8 +97,10 @@ class Optimizer:
         if g.dtype != p.data.dtype:
             g = g.astype(p.data.dtype)
         state = self.state.setdefault(p, {})
-        self._update(p, g, state, group)
-        p.mark_modified()
+        try:
+            self._update(p, g, state, group)
+        finally:
+            p.mark_modified()   # also when numpy raised after writing (np.errstate)
 
     def _update(self, p, g, state, group) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
