@@ -17,7 +17,7 @@ from cpython.number cimport PyNumber_Add, PyNumber_InPlaceAdd
 from cpython.list cimport PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
-from autograd_c._ufuncs cimport ADD, MULTIPLY, SUBTRACT, TRUE_DIVIDE, fast_add, fast_iadd, fast_inplace
+from autograd_c._ufuncs cimport ADD, MULTIPLY, SUBTRACT, TRUE_DIVIDE, fast_add, fast_inplace
 
 import threading
 from time import perf_counter
@@ -106,6 +106,10 @@ cdef class Node:
 
     def __repr__(self):
         return f"<Node {self.name}>"
+
+    def __cinit__(self):
+        global _live_nodes
+        _live_nodes += 1
 
     def __dealloc__(self):
         global _live_nodes
@@ -284,9 +288,9 @@ ag_untrack_subclass(<PyTypeObject *>Tensor)
 
 
 # Tensor classes whose in-place operators may take the fast path in
-# _inplace (no Python-level override to respect)
+# _inplace, and the methods a subclass must not override to join them
 cdef set _FAST_TYPES = {Tensor}
-cdef tuple _NUMBER_DUNDERS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+cdef tuple _FAST_PATH_OVERRIDES = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
                               "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__neg__",
                               "__iadd__", "__isub__", "__imul__", "__itruediv__", "_inplace",
                               "mark_modified")
@@ -305,7 +309,7 @@ def _adopt_subclass(cls):
     for k in cls.__mro__:
         if k is Tensor:
             break
-        if any(d in k.__dict__ for d in _NUMBER_DUNDERS):
+        if any(d in k.__dict__ for d in _FAST_PATH_OVERRIDES):
             return cls
     ag_inherit_number_slots(<PyTypeObject *>cls, <PyTypeObject *>TensorBase)
     ag_untrack_subclass(<PyTypeObject *>cls)
@@ -463,7 +467,6 @@ cdef object _apply(object op, tuple args, object kw):
 
 cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     """Run ``op`` on the ``n`` arguments at ``argv`` (borrowed) and record a node."""
-    global _live_nodes
     cdef Py_ssize_t i, k
     cdef OpInfo info = _op_info(op)
     cdef tuple arrays = PyTuple_New(n)
@@ -516,15 +519,14 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
         PyTuple_SET_ITEM(arrays, i, x)
     # the saved tuple takes its references now, while every owner is surely
     # alive (the forward below may run Python code that drops a view's base)
-    if edges is None or nsaved == 0:
-        saved = _EMPTY
-    else:
+    saved = _EMPTY
+    if edges is not None and nsaved:
         saved = PyTuple_New(2 * nsaved)
         for k in range(nsaved):
             _tuple_set_new(saved, 2 * k, <object>owners[k])
             _tuple_set_new(saved, 2 * k + 1, versions[k])
-    if saved_more is not None:
-        saved = saved + tuple(saved_more)
+        if saved_more is not None:
+            saved = saved + tuple(saved_more)
     cdef bint special = _special()
     hooks = special and _gm.hooks
     if hooks:
@@ -550,7 +552,6 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
         node.edges = edges
         node.needs = _needs_tuple(n, mask)
         node.saved = saved
-        _live_nodes += 1
         if _live_nodes > _UNTRACK_ABOVE:
             # a large graph: its nodes hold these tuples for as long as it
             # lives (a million of them for a million-op graph), and every full
@@ -666,7 +667,7 @@ cdef void _cb_release(PyObject *p) noexcept:
 
 
 cdef PyObject *_cb_add(PyObject *acc, PyObject *g, int inplace) except NULL:
-    r = fast_iadd(<object>acc, <object>g) if inplace else fast_add(<object>acc, <object>g)
+    r = fast_inplace(ADD, <object>acc, <object>g) if inplace else fast_add(<object>acc, <object>g)
     if r is NotImplemented:
         r = PyNumber_InPlaceAdd(<object>acc, <object>g) if inplace else PyNumber_Add(<object>acc, <object>g)
     Py_INCREF(r)                # the scheduler receives a new reference

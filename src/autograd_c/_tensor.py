@@ -160,7 +160,7 @@ class Tensor:
         ``src``'s: both then share one version count, so an in-place change
         through either is seen by every op that saved the other."""
         base, sd = self.data.base, src.data
-        if base is not None and (base is sd or (base is sd.base and base is not None)
+        if base is not None and (base is sd or base is sd.base
                                  or np.may_share_memory(self.data, sd)):
             self._base = src if src._base is None else src._base
         return self

@@ -6,5 +6,4 @@ cdef enum:
     NEGATIVE, EXP, LOG, SQRT, TANH, NLOOPS
 
 cdef object fast_add(object a, object b)
-cdef object fast_iadd(object acc, object g)
 cdef object fast_inplace(int k, object out, object other)

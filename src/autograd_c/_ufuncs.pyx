@@ -140,6 +140,14 @@ cdef inline bint _point_at(cnp.ndarray arr, object b, char **arg, cnp.npy_intp *
     return False
 
 
+cdef inline bint _run(Loop *loop, char **args, cnp.npy_intp n, cnp.npy_intp *steps) noexcept:
+    """Run ``loop`` over ``n`` elements; False if it raised an IEEE flag
+    numpy's error handling looks at (the caller then leaves it to numpy)."""
+    _fp_clear()
+    loop.func(args, &n, steps, loop.data)
+    return not _fp_raised()
+
+
 cdef object _binary(Loop *loop, object a, object b):
     """Run ``loop`` on (a, b) into a new array.
 
@@ -148,7 +156,6 @@ cdef object _binary(Loop *loop, object a, object b):
     """
     cdef char *args[3]
     cdef cnp.npy_intp steps[3]
-    cdef cnp.npy_intp n
     cdef double sa, sb
     cdef cnp.ndarray arr, res
     steps[0] = steps[1] = steps[2] = sizeof(double)
@@ -166,18 +173,12 @@ cdef object _binary(Loop *loop, object a, object b):
         return NotImplemented
     res = _empty_like(arr)
     args[2] = cnp.PyArray_BYTES(res)
-    n = cnp.PyArray_SIZE(arr)
-    _fp_clear()
-    loop.func(args, &n, steps, loop.data)
-    if _fp_raised():
-        return NotImplemented
-    return res
+    return res if _run(loop, args, cnp.PyArray_SIZE(arr), steps) else NotImplemented
 
 
 cdef object _unary(Loop *loop, object a):
     cdef char *args[2]
     cdef cnp.npy_intp steps[2]
-    cdef cnp.npy_intp n
     if not _fast_array(a, _SMALL):
         return NotImplemented
     cdef cnp.ndarray arr = <cnp.ndarray>a
@@ -185,12 +186,7 @@ cdef object _unary(Loop *loop, object a):
     args[0] = cnp.PyArray_BYTES(arr)
     args[1] = cnp.PyArray_BYTES(res)
     steps[0] = steps[1] = sizeof(double)
-    n = cnp.PyArray_SIZE(arr)
-    _fp_clear()
-    loop.func(args, &n, steps, loop.data)
-    if _fp_raised():
-        return NotImplemented
-    return res
+    return res if _run(loop, args, cnp.PyArray_SIZE(arr), steps) else NotImplemented
 
 
 # --------------------------------------------------------------------------
@@ -291,54 +287,27 @@ cdef object fast_add(object a, object b):
     return NotImplemented
 
 
-# in-place sums stage their result here first (see fast_iadd)
+# in-place results are staged here first (see fast_inplace)
 cdef enum:
     _STAGE = 512
-
-
-cdef object fast_iadd(object acc, object g):
-    """``acc += g`` (returning ``acc``) for two same-shape float64 arrays of
-    at most 512 elements, ``acc`` writeable; else NotImplemented.
-
-    The sum goes to a stack buffer first and is copied into ``acc`` only when
-    the loop raised no floating-point flag, so on NotImplemented ``acc`` is
-    untouched and the caller's numpy fallback reports the error itself."""
-    cdef double stage[_STAGE]
-    cdef char *args[3]
-    cdef cnp.npy_intp steps[3]
-    cdef cnp.npy_intp n
-    if not (_have[ADD] and _fast_array(acc, _STAGE) and _fast_array(g, _STAGE)):
-        return NotImplemented
-    cdef cnp.ndarray a = <cnp.ndarray>acc
-    if not cnp.PyArray_ISWRITEABLE(a) or not _same_shape(a, <cnp.ndarray>g):
-        return NotImplemented
-    n = cnp.PyArray_SIZE(a)
-    args[0] = cnp.PyArray_BYTES(a)
-    args[1] = cnp.PyArray_BYTES(<cnp.ndarray>g)
-    args[2] = <char *>stage
-    steps[0] = steps[1] = steps[2] = sizeof(double)
-    _fp_clear()
-    _loops[ADD].func(args, &n, steps, _loops[ADD].data)
-    if _fp_raised():
-        return NotImplemented
-    memcpy(args[0], stage, n * sizeof(double))
-    return acc
 
 
 cdef object fast_inplace(int k, object out, object other):
     """``ufunc_k(out, other, out=out)`` for a writeable float64 array ``out``
     and a same-shape float64 array or a scalar ``other``; else NotImplemented.
+    (The engine's in-place operators, and its in-place gradient sums.)
 
-    Staged like ``fast_iadd``: ``out`` is written only when the loop raised no
-    floating-point flag, so on NotImplemented nothing has changed and the
-    caller's numpy fallback reports any error itself."""
+    The result goes to a stage buffer (on the stack up to 512 elements) and
+    is copied into ``out`` only when the loop raised no floating-point flag,
+    so on NotImplemented nothing has changed and the caller's numpy fallback
+    reports any error itself."""
     cdef double stage_small[_STAGE]
     cdef double *stage
     cdef double sb
     cdef char *args[3]
     cdef cnp.npy_intp steps[3]
     cdef cnp.npy_intp n
-    cdef int flags
+    cdef bint ok
     if not (_have[k] and _fast_array(out, _SMALL)):
         return NotImplemented
     cdef cnp.ndarray a = <cnp.ndarray>out
@@ -356,14 +325,12 @@ cdef object fast_inplace(int k, object out, object other):
         if stage == NULL:
             raise MemoryError()
     args[2] = <char *>stage
-    _fp_clear()
-    _loops[k].func(args, &n, steps, _loops[k].data)
-    flags = _fp_raised()
-    if not flags:
+    ok = _run(&_loops[k], args, n, steps)
+    if ok:
         memcpy(args[0], stage, n * sizeof(double))
     if stage != stage_small:
         PyMem_Free(stage)
-    return NotImplemented if flags else out
+    return out if ok else NotImplemented
 
 
 # ops._cast and ops._cast_info, registered by the compiled op rules at import

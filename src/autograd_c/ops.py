@@ -15,6 +15,8 @@ produced which tensor and schedule the VJPs; they never do tensor math.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # Elementwise math. Here: numpy's ufuncs. In the compiled twin ``_ops_c``
@@ -104,13 +106,6 @@ def _shape(x):
     return x.shape if type(x) is np.ndarray or type(x) is _Like else np.shape(x)
 
 
-def _dtype_of(x, g):
-    """dtype a gradient for input ``x`` must have."""
-    if type(x) is np.ndarray:
-        return x.dtype
-    return g.dtype if isinstance(g, np.ndarray) else np.result_type(x)
-
-
 def unbroadcast(g, shape):
     """Sum ``g`` over the dimensions numpy broadcasting added to reach ``shape``."""
     gs = g.shape
@@ -163,13 +158,6 @@ if _COMPILED:
     _cast_info = _ufuncs.cast_info
 
 
-def _prod(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def _norm_axis(axis, ndim, opname):
     """Normalise an int/tuple/None axis argument, with a clear error."""
     if axis is None:
@@ -197,7 +185,7 @@ _FILL_MAX = 1 << 16
 def _expand_reduced(g, in_shape, axes, keepdims):
     """Reshape a reduced gradient so it broadcasts against the input again."""
     if axes is None:
-        if g.size == 1 and g.ndim <= len(in_shape) and _prod(in_shape) <= _FILL_MAX:
+        if g.size == 1 and g.ndim <= len(in_shape) and math.prod(in_shape) <= _FILL_MAX:
             out = np.empty(in_shape, dtype=g.dtype)   # np.full, without its Python layer
             out.fill(g.reshape(()))
             return out
