@@ -95,7 +95,7 @@ def test_reshape_to_wrong_size(ab):
 
 def test_transpose_bad_axes(ab):
     a, _ = ab
-    expect(ValueError, lambda: a.transpose(0, 0), "transpose", "(0, 0)", "(2, 3)")
+    expect(ValueError, lambda: a.permute(0, 0), "permute", "(0, 0)", "(2, 3)")
 
 
 def test_concatenate_mismatched_shapes(ab):

@@ -8,10 +8,12 @@ from ._tensor import Tensor
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import engines
 from .engines import get_engine, set_engine, use_engine
-from .functions import (abs, add, as_tensor, broadcast_to, cat, clamp, clip, concatenate, div,
-                        exp, log, log_softmax, matmul, max, maximum, mean, min, minimum, mul,
-                        neg, ones, pow, relu, reshape, sigmoid, softmax, sqrt, stack, sub, sum,
-                        tanh, tensor, transpose, where, zeros)
+from .functions import as_tensor, ones, tensor, zeros
+from . import ops
+from . import _surface
+from . import functions as _functions
+_OP_FUNCTIONS = _surface.install(Tensor, _functions.__dict__)   # add, exp, sum... from the op table
+globals().update({k: getattr(_functions, k) for k in _OP_FUNCTIONS})
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .testing import GradcheckError, gradcheck
 from .profiler import profiler
@@ -29,10 +31,7 @@ __all__ = [
     "Tensor", "tensor", "as_tensor", "zeros", "ones",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError",
-    "abs", "add", "broadcast_to", "cat", "clamp", "clip", "concatenate", "div", "exp", "log",
-    "log_softmax", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pow",
-    "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub", "sum", "tanh", "transpose",
-    "where",
+    *_OP_FUNCTIONS,
     "grad", "value_and_grad", "vjp", "Function", "gradcheck", "GradcheckError",
     "profiler", "nn", "optim", "save", "load", "manual_seed",
 ]

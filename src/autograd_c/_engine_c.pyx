@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """The compiled engine: Cython graph nodes and tensors, C backward scheduler.
 
 Same behaviour as ``engine_python.py`` (read that first: it is the
@@ -26,11 +25,12 @@ import numpy as np
 
 from autograd_c import _tensor
 from autograd_c import ops as _py_ops
-# The op rules of ops.py, compiled by Cython from the same source at build
-# time (see setup.py). The public API hands us the ops.py Op objects; _TWIN
-# maps each to its compiled twin.
-from autograd_c import _ops_c as _ops
-from autograd_c._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error,
+# The op rules of ops/, compiled by Cython from the same sources at build
+# time (see setup.py; it refuses to load when a source changed since). The
+# public API hands us the ops/ Op objects; _op_info pairs each with its
+# compiled rule.
+from autograd_c import _ops_c
+from autograd_c._graph import (anomaly_check, op_title, backward_entry, node_freed_error, output_version_error,
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
@@ -140,9 +140,9 @@ cdef class TensorBase:
     """Tensor storage of the compiled engine (untracked by the cycle
     collector for the same reason as ``Node``).
 
-    The hot operators are defined here so they reach ``_apply`` without a
-    Python frame; the Python-level versions in ``_tensor.Tensor`` do the same
-    thing for the pure engine.
+    The hot operators are compiled in its subclass ``TensorOps`` (generated
+    from the op table), so they reach ``_apply`` without a Python frame; every
+    other op method is the generated Python one of ``_tensor.Tensor``.
     """
     cdef public object data
     cdef public bint _rg
@@ -151,52 +151,6 @@ cdef class TensorBase:
     cdef public Py_ssize_t _version
     cdef public object _base
     cdef object __weakref__
-
-    def __add__(self, other):
-        return _apply2(_OP_ADD, self, other)
-
-    def __radd__(self, other):
-        return _apply2(_OP_ADD, other, self)
-
-    def __sub__(self, other):
-        return _apply2(_OP_SUB, self, other)
-
-    def __rsub__(self, other):
-        return _apply2(_OP_SUB, other, self)
-
-    def __mul__(self, other):
-        return _apply2(_OP_MUL, self, other)
-
-    def __rmul__(self, other):
-        return _apply2(_OP_MUL, other, self)
-
-    def __truediv__(self, other):
-        return _apply2(_OP_DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return _apply2(_OP_DIV, other, self)
-
-    def __matmul__(self, other):
-        return _apply2(_OP_MATMUL, self, other)
-
-    def __rmatmul__(self, other):
-        return _apply2(_OP_MATMUL, other, self)
-
-    def __neg__(self):
-        return _apply1(_OP_NEG, self, None)
-
-    def tanh(self):
-        return _apply1(_OP_TANH, self, None)
-
-    def sum(self, axis=None, keepdims=False):
-        if axis is None and keepdims is False:
-            return _apply1(_OP_SUM, self, None)
-        return _apply1(_OP_SUM, self, {"axis": axis, "keepdims": keepdims})
-
-    def mean(self, axis=None, keepdims=False):
-        if axis is None and keepdims is False:
-            return _apply1(_OP_MEAN, self, None)
-        return _apply1(_OP_MEAN, self, {"axis": axis, "keepdims": keepdims})
 
     def backward(self, grad=None, retain_graph=False):
         """Accumulate d(self)/d(leaf) * grad into every leaf's ``.grad``."""
@@ -233,17 +187,15 @@ cdef class TensorBase:
     def grad(self):
         raise AttributeError("can't delete attribute 'grad'")
 
-    def relu(self):
-        return _apply1(_OP_RELU, self, None)
-
-    def sigmoid(self):
-        return _apply1(_OP_SIGMOID, self, None)
-
-    def exp(self):
-        return _apply1(_OP_EXP, self, None)
 
 
-class Tensor(TensorBase, _tensor.Tensor):
+# The operator dunders of every op whose dunder is a C number slot
+# (TensorOps(TensorBase)), generated at build time from the op table by
+# autograd_c._surface.engine_operator_block into build/generated/.
+include "_engine_ops.pxi"
+
+
+class Tensor(TensorOps, _tensor.Tensor):
     """Tensor of the compiled engine."""
     __slots__ = ()
 
@@ -283,7 +235,7 @@ cdef extern from *:
     void ag_untrack_subclass(PyTypeObject *t)
 
 
-ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorBase)
+ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 ag_untrack_subclass(<PyTypeObject *>Tensor)
 
 
@@ -311,7 +263,7 @@ def _adopt_subclass(cls):
             break
         if any(d in k.__dict__ for d in _FAST_PATH_OVERRIDES):
             return cls
-    ag_inherit_number_slots(<PyTypeObject *>cls, <PyTypeObject *>TensorBase)
+    ag_inherit_number_slots(<PyTypeObject *>cls, <PyTypeObject *>TensorOps)
     ag_untrack_subclass(<PyTypeObject *>cls)
     _FAST_TYPES.add(cls)
     return cls
@@ -386,13 +338,13 @@ cdef inline TensorBase _new_tensor(object data):
 # recording
 # --------------------------------------------------------------------------
 
-cdef dict _TWIN = {_py_ops.REGISTRY[k]: _ops.REGISTRY[k] for k in _py_ops.REGISTRY}
+# public Op -> the compiled twin's Op (same name, same rule, compiled)
+cdef dict _TWIN = {_py_ops.REGISTRY[k]: _ops_c.REGISTRY[k] for k in _py_ops.REGISTRY}
 
 
 def apply(object op, tuple args, kw):
     """Run ``op`` forward on ``args`` and record a node if any input requires grad."""
-    twin = _TWIN.get(op)
-    return _apply(op if twin is None else twin, args, kw)
+    return _apply(op, args, kw)
 
 
 # needs_input_grad tuples are immutable and few: one shared tuple per
@@ -420,12 +372,6 @@ cdef enum:
     _MAX_SAVED = 16
 
 
-# The op rules used by TensorBase's operators, bound once.
-cdef object _OP_ADD = _ops.add, _OP_SUB = _ops.sub, _OP_MUL = _ops.mul, _OP_DIV = _ops.div
-cdef object _OP_MATMUL = _ops.matmul, _OP_NEG = _ops.neg, _OP_TANH = _ops.tanh
-cdef object _OP_RELU = _ops.relu, _OP_SIGMOID = _ops.sigmoid, _OP_EXP = _ops.exp
-cdef object _OP_SUM = _ops.sum_, _OP_MEAN = _ops.mean
-
 # A small direct-mapped cache from an Op object to its OpInfo. It holds the
 # op itself, so an entry can never describe another object at the same
 # address. Op objects are not changed once built.
@@ -440,9 +386,10 @@ cdef OpInfo _op_info(object op):
     if hit is not None and (<OpInfo>hit).op is op:
         return <OpInfo>hit
     cdef OpInfo info = OpInfo.__new__(OpInfo)
-    info.op = op
-    info.forward = op.forward
-    info.backward = op.backward
+    rule = _TWIN.get(op, op)        # custom Functions have no twin
+    info.op = op                    # grad_fn.op: the public op on both engines
+    info.forward = rule.forward
+    info.backward = rule.backward
     info.saves_mask = op.saves_mask
     _opcache[slot] = info
     return info
@@ -511,7 +458,7 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
                 if i < 64:
                     mask |= 1ULL << i
         elif isinstance(a, _BaseTensor):
-            raise TypeError(f"{op.name}: cannot mix a tensor of the "
+            raise TypeError(f"{op_title(op)}: cannot mix a tensor of the "
                             f"{type(a)._engine.name!r} engine with the 'c' engine")
         else:
             x = a

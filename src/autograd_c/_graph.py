@@ -14,6 +14,13 @@ def _shapes(arrays):
     return ", ".join(str(np.shape(a)) for a in arrays)
 
 
+def op_title(op):
+    """An op's name for messages, with the other names users call it by
+    (``cat (concatenate, concat)``)."""
+    other = [f for f in getattr(op, "functions", ()) if f != op.name]
+    return f"{op.name} ({', '.join(other)})" if other else op.name
+
+
 def wrap_forward_error(op, arrays, kw, err):
     """Re-raise a numpy error from an op's forward with the op and the shapes named."""
     msg = str(err)
@@ -22,7 +29,7 @@ def wrap_forward_error(op, arrays, kw, err):
     extra = ""
     if kw:
         extra = " with " + ", ".join(f"{k}={v!r}" for k, v in kw.items() if k != "index")
-    return type(err)(f"{op.name}: {msg} (input shapes: {_shapes(arrays)}{extra})")
+    return type(err)(f"{op_title(op)}: {msg} (input shapes: {_shapes(arrays)}{extra})")
 
 
 def node_freed_error(node):

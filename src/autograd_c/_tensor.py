@@ -3,9 +3,12 @@
 ``autograd_c.Tensor`` is an abstract class: calling it builds a tensor of the
 active engine (``engine_python.Tensor`` or ``_engine_c.Tensor``, both
 subclasses of it, so ``isinstance(t, autograd_c.Tensor)`` holds for either).
-Every method here is a thin wrapper that hands an op rule from ``ops.py`` to
-the engine's ``apply``; the engine supplies storage (``data``, ``_rg``,
-``_node``, ``_grad``, ``_version``), graph recording and backward.
+The op methods (``add``, ``__mul__``, ``sum``, ``reshape``...) are not written
+here: ``autograd_c._surface`` generates them from the op table
+(``autograd_c.ops``). What is here is everything else: construction,
+properties, conversion, comparisons, in-place updates. The engine supplies
+storage (``data``, ``_rg``, ``_node``, ``_grad``, ``_version``), graph
+recording and backward.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Any, Optional, Tuple, Union
 import numpy as np
 
 from . import ops as _ops
+from .ops.composite import PROPERTIES as _PROPERTIES
 from .grad_mode import state as _gm
 
 __all__ = ["Tensor"]
@@ -205,9 +209,6 @@ class Tensor:
         t._base = self if self._base is None else self._base
         return t
 
-    def clone(self) -> "Tensor":
-        return self * 1 if self._rg else type(self)(self.data.copy())
-
     def astype(self, dtype) -> "Tensor":
         return type(self)(self.data.astype(dtype))
 
@@ -229,56 +230,18 @@ class Tensor:
         """Accumulate d(self)/d(leaf) * grad into every leaf's ``.grad``."""
         self._engine.backward(self, grad, retain_graph)
 
-    # -- arithmetic ------------------------------------------------------------
-    def __add__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.add, (self, other), None)
-
-    def __radd__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.add, (other, self), None)
-
-    def __sub__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.sub, (self, other), None)
-
-    def __rsub__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.sub, (other, self), None)
-
-    def __mul__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.mul, (self, other), None)
-
-    def __rmul__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.mul, (other, self), None)
-
-    def __truediv__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.div, (self, other), None)
-
-    def __rtruediv__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.div, (other, self), None)
-
-    def __pow__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.pow_, (self, other), None)
-
-    def __rpow__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.pow_, (other, self), None)
-
-    def __neg__(self) -> "Tensor":
-        return self._engine.apply(_ops.neg, (self,), None)
-
     def __pos__(self) -> "Tensor":
         return self
 
-    def __matmul__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.matmul, (self, other), None)
+    @property
+    def T(self) -> "Tensor":
+        """All dims reversed (a view)."""
+        return _PROPERTIES["T"](self)
 
-    def __rmatmul__(self, other) -> "Tensor":
-        return self._engine.apply(_ops.matmul, (other, self), None)
-
-    def mm(self, other) -> "Tensor":
-        return self._engine.apply(_ops.matmul, (self, other), None)
-
-    matmul = mm
-
-    def __abs__(self) -> "Tensor":
-        return self._engine.apply(_ops.abs_, (self,), None)
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dims swapped (a view)."""
+        return _PROPERTIES["mT"](self)
 
     # comparisons: plain boolean tensors, never part of the graph
     def _compare(self, other, ufunc) -> "Tensor":
@@ -339,7 +302,7 @@ class Tensor:
             if node is not None and node.op.saves_output:
                 node.output_modified(t)
 
-    def __iadd__(self, other) -> "Tensor":
+    def __iadd__(self, other) -> "Tensor":  # noqa: D105
         return self._inplace(_ops.add, np.add, other)
 
     def __isub__(self, other) -> "Tensor":
@@ -373,90 +336,6 @@ class Tensor:
         except (IndexError, ValueError, TypeError) as e:
             raise type(e)(f"setitem on tensor of shape {self.shape}: {e}") from None
         self.mark_modified()
-
-    # -- reductions --------------------------------------------------------------
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        return self._engine.apply(_ops.sum_, (self,), {"axis": axis, "keepdims": keepdims})
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        return self._engine.apply(_ops.mean, (self,), {"axis": axis, "keepdims": keepdims})
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        return self._engine.apply(_ops.max_, (self,), {"axis": axis, "keepdims": keepdims})
-
-    def min(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
-        return self._engine.apply(_ops.min_, (self,), {"axis": axis, "keepdims": keepdims})
-
-    # -- shape -----------------------------------------------------------------------
-    def reshape(self, *shape) -> "Tensor":
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return self._engine.apply(_ops.reshape, (self,), {"shape": shape})._as_view_of(self)
-
-    view = reshape
-
-    def transpose(self, *axes) -> "Tensor":
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return self._engine.apply(_ops.transpose, (self,), {"axes": axes or None})._as_view_of(self)
-
-    @property
-    def T(self) -> "Tensor":
-        return self._engine.apply(_ops.transpose, (self,), {"axes": None})._as_view_of(self)
-
-    def broadcast_to(self, *shape) -> "Tensor":
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return self._engine.apply(_ops.broadcast_to, (self,), {"shape": shape})._as_view_of(self)
-
-    def expand(self, *shape) -> "Tensor":
-        """Broadcast to ``shape`` (PyTorch style: -1 keeps a dimension)."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        lead = len(shape) - self.ndim
-        shape = tuple(self.shape[i - lead] if (s == -1 and i >= lead) else s
-                      for i, s in enumerate(shape))
-        return self.broadcast_to(shape)
-
-    def __getitem__(self, index) -> "Tensor":
-        return self._engine.apply(_ops.getitem, (self,),
-                                  {"index": _index_data(index)})._as_view_of(self)
-
-    def flatten(self) -> "Tensor":
-        return self.reshape(-1)
-
-    # -- elementwise ---------------------------------------------------------------
-    def exp(self) -> "Tensor":
-        return self._engine.apply(_ops.exp, (self,), None)
-
-    def log(self) -> "Tensor":
-        return self._engine.apply(_ops.log, (self,), None)
-
-    def sqrt(self) -> "Tensor":
-        return self._engine.apply(_ops.sqrt, (self,), None)
-
-    def abs(self) -> "Tensor":
-        return self._engine.apply(_ops.abs_, (self,), None)
-
-    def tanh(self) -> "Tensor":
-        return self._engine.apply(_ops.tanh, (self,), None)
-
-    def sigmoid(self) -> "Tensor":
-        return self._engine.apply(_ops.sigmoid, (self,), None)
-
-    def relu(self) -> "Tensor":
-        return self._engine.apply(_ops.relu, (self,), None)
-
-    def clip(self, min=None, max=None) -> "Tensor":
-        return self._engine.apply(_ops.clip, (self,), {"lo": min, "hi": max})
-
-    clamp = clip
-
-    def softmax(self, axis: int = -1) -> "Tensor":
-        return self._engine.apply(_ops.softmax, (self,), {"axis": axis})
-
-    def log_softmax(self, axis: int = -1) -> "Tensor":
-        return self._engine.apply(_ops.log_softmax, (self,), {"axis": axis})
 
 
 def single_output(out, who: str):

@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False
 """numpy's elementwise ufuncs, called from C on small float64 arrays.
 
 The compiled op rules (``_ops_c``, built from ``ops.py``) import their

@@ -21,7 +21,7 @@ import threading
 from time import perf_counter
 
 from . import _tensor
-from ._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error, traceback_here,
+from ._graph import (anomaly_check, op_title, backward_entry, node_freed_error, output_version_error, traceback_here,
                      version_error, wrap_forward_error)
 from .grad_mode import nondefault as _nondefault
 from .grad_mode import state as _gm
@@ -83,7 +83,7 @@ def apply(op, args, kw):
                 needs.append(True)
                 continue
         elif isinstance(a, _tensor.Tensor):
-            raise TypeError(f"{op.name}: cannot mix a tensor of the {type(a)._engine.name!r} "
+            raise TypeError(f"{op_title(op)}: cannot mix a tensor of the {type(a)._engine.name!r} "
                             f"engine with the 'python' engine")
         else:
             arrays.append(a)
