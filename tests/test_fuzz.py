@@ -36,7 +36,7 @@ OTHER = ["where", "clamp", "softmax", "log_softmax", "matmul", "reshape", "permu
          "broadcast_to", "getitem", "cat", "stack"]
 # ops the fuzzer does not draw: checked op by op by tests/test_op_table.py
 # (forward, first and second order against torch and finite differences)
-TABLE_ONLY = ["sin", "take_along_dim", "put_along_dim_add", "index_put_add"]
+TABLE_ONLY = ["sin", "cos", "astype", "take_along_dim", "put_along_dim_add", "index_put_add"]
 FUZZ_OPS = UNARY + BINARY + REDUCE + OTHER
 
 

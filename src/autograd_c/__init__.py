@@ -20,6 +20,7 @@ from .profiler import profiler
 from .functional import grad, value_and_grad, vjp
 from .function import Function
 from . import nn, optim
+from . import autograd
 from .serialization import save, load
 from .nn.init import manual_seed
 
@@ -33,5 +34,5 @@ __all__ = [
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError",
     *_OP_FUNCTIONS,
     "grad", "value_and_grad", "vjp", "Function", "gradcheck", "GradcheckError",
-    "profiler", "nn", "optim", "save", "load", "manual_seed",
+    "profiler", "nn", "optim", "autograd", "save", "load", "manual_seed",
 ]

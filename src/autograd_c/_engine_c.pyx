@@ -30,10 +30,11 @@ from autograd_c import ops as _py_ops
 # public API hands us the ops/ Op objects; _op_info pairs each with its
 # compiled rule.
 from autograd_c import _ops_c
-from autograd_c._graph import (anomaly_check, op_title, backward_entry, node_freed_error, output_version_error,
+from autograd_c._graph import (anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error,
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
+from autograd_c.grad_mode import enable_grad as _enable_grad
 
 name = "c"
 
@@ -69,6 +70,7 @@ cdef class OpInfo:
     cdef object forward
     cdef object backward
     cdef unsigned long long saves_mask
+    cdef bint saves_output
 
 
 @cython.final
@@ -87,7 +89,9 @@ cdef class Node:
     cdef object ctx
     cdef tuple edges
     cdef tuple needs      # shared, prebuilt tuples (see _needs_tuple)
-    cdef tuple saved      # flat: (tensor, version, tensor, version, ...)
+    cdef tuple saved      # flat: (tensor, version, ...): each saved input and the
+                          # version of the memory it shares (its own or its base's)
+    cdef object out       # the output array, when the rule saves it (create_graph)
     cdef object out_mod
     cdef bint freed
     cdef readonly object trace
@@ -152,9 +156,16 @@ cdef class TensorBase:
     cdef public object _base
     cdef object __weakref__
 
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) * grad into every leaf's ``.grad``."""
-        backward(self, grad, retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
+                 grad=None):
+        """Accumulate d(self)/d(leaf) * gradient into every leaf's ``.grad``
+        (see ``autograd_c.Tensor.backward``)."""
+        if grad is not None:
+            gradient = grad
+        if create_graph or inputs is not None:
+            _BaseTensor.backward(self, gradient, retain_graph, create_graph, inputs)
+        else:
+            backward(self, gradient, bool(retain_graph))
 
     # In-place operators and .grad: the common case (an update under
     # no_grad, as an optimizer step does) handled here; everything else
@@ -342,6 +353,16 @@ cdef inline TensorBase _new_tensor(object data):
 cdef dict _TWIN = {_py_ops.REGISTRY[k]: _ops_c.REGISTRY[k] for k in _py_ops.REGISTRY}
 
 
+def _twin_calls_public(op, args, kw):
+    """An op called from a compiled rule on Tensors (create_graph) records
+    as the public op of the same name."""
+    from autograd_c._surface import apply_op
+    return apply_op(_py_ops.REGISTRY[op.name], args, kw)
+
+
+_ops_c._registry.set_apply(_twin_calls_public)
+
+
 def apply(object op, tuple args, kw):
     """Run ``op`` forward on ``args`` and record a node if any input requires grad."""
     return _apply(op, args, kw)
@@ -391,6 +412,7 @@ cdef OpInfo _op_info(object op):
     info.forward = rule.forward
     info.backward = rule.backward
     info.saves_mask = op.saves_mask
+    info.saves_output = op.saves_output
     _opcache[slot] = info
     return info
 
@@ -439,13 +461,13 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
                 # a view's version lives on the tensor whose memory it shares
                 owner = t if t._base is None else <TensorBase>t._base
                 if nsaved < _MAX_SAVED:
-                    owners[nsaved] = <PyObject *>owner
+                    owners[nsaved] = <PyObject *>t
                     versions[nsaved] = owner._version
                     nsaved += 1
                 else:
                     if saved_more is None:
                         saved_more = []
-                    saved_more.append(owner)
+                    saved_more.append(t)
                     saved_more.append(owner._version)
             if t._rg:
                 if edges is None:
@@ -499,6 +521,8 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
         node.edges = edges
         node.needs = _needs_tuple(n, mask)
         node.saved = saved
+        if info.saves_output:
+            node.out = out
         if _live_nodes > _UNTRACK_ABOVE:
             # a large graph: its nodes hold these tuples for as long as it
             # lives (a million of them for a million-op graph), and every full
@@ -580,10 +604,13 @@ cdef int _cb_prepare(PyObject *p) except -1:
         raise node_freed_error(node)
     cdef tuple saved = node.saved
     cdef Py_ssize_t k
+    cdef TensorBase owner
     for k in range(0, PyTuple_GET_SIZE(saved), 2):
-        tensor = saved[k]
-        if (<TensorBase>tensor)._version != saved[k + 1]:
-            raise version_error(node, tensor, saved[k + 1])
+        owner = <TensorBase>saved[k]
+        if owner._base is not None:
+            owner = <TensorBase>owner._base
+        if owner._version != saved[k + 1]:
+            raise version_error(node, owner, saved[k + 1])
     if node.out_mod is not None:
         raise output_version_error(node, node.out_mod)
     return 0
@@ -605,9 +632,40 @@ cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
     return <PyObject *>grads
 
 
+cdef PyObject *_cb_apply_graph(PyObject *p, PyObject *g) except NULL:
+    """``create_graph``: the VJP run on Tensors, recorded (see _graph.lift)."""
+    cdef Node node = <Node>p
+    out_t = None
+    if node.out is not None:
+        out_t = _new_tensor(node.out)
+        (<TensorBase>out_t)._rg = True
+        (<TensorBase>out_t)._node = node
+    lifted = lift(node.ctx, node.saved[::2], node.out, out_t)
+    with _enable_grad():
+        grads = node.info.backward(lifted, <object>g, node.needs)
+    if _special() and _gm.hooks and _gm.anomaly:
+        anomaly_check(node, [getattr(x, "data", x) for x in grads])
+    Py_INCREF(grads)
+    return <PyObject *>grads
+
+
+cdef PyObject *_cb_add_graph(PyObject *acc, PyObject *g, int inplace) except NULL:
+    r = PyNumber_Add(<object>acc, <object>g)       # recorded; never in place
+    Py_INCREF(r)
+    return <PyObject *>r
+
+
+cdef int _cb_commit_graph(PyObject *leaf, PyObject *g, int owned) except -1:
+    cdef TensorBase t = <TensorBase>leaf
+    with _commit_lock:
+        t._grad = <object>g if t._grad is None else t._grad + <object>g
+    return 0
+
+
 cdef void _cb_release(PyObject *p) noexcept:
     cdef Node node = <Node>p
     node.ctx = None
+    node.out = None
     node.saved = ()
     node.edges = ()
     node.freed = True
@@ -660,10 +718,75 @@ OPS.release = _cb_release
 OPS.add = _cb_add
 OPS.commit = _cb_commit
 
+# create_graph: the same walk; VJPs on Tensors, sums recorded
+cdef ag_graph_ops OPS_GRAPH = OPS
+OPS_GRAPH.apply = _cb_apply_graph
+OPS_GRAPH.add = _cb_add_graph
+OPS_GRAPH.commit = _cb_commit_graph
 
-def backward(tensor, grad, retain_graph=False):
-    root, g = backward_entry(tensor, grad, Tensor)
-    if root is None:
+
+# autograd.grad: the capture in effect on this thread (a stack: a VJP may
+# itself call autograd.grad)
+_captures = threading.local()
+
+
+cdef object _capture_top():
+    stack = getattr(_captures, "stack", None)
+    return stack[len(stack) - 1] if stack else None   # (no wraparound here)
+
+
+cdef PyObject *_cb_apply_capture(PyObject *p, PyObject *g) except NULL:
+    cap = _capture_top()
+    if cap.wants(<object>p):
+        cap.add(<object>p, <object>g)
+    return _cb_apply(p, g)
+
+
+cdef PyObject *_cb_apply_graph_capture(PyObject *p, PyObject *g) except NULL:
+    cap = _capture_top()
+    if cap.wants(<object>p):
+        cap.add(<object>p, <object>g)
+    return _cb_apply_graph(p, g)
+
+
+cdef int _cb_commit_capture(PyObject *leaf, PyObject *g, int owned) except -1:
+    cap = _capture_top()
+    if cap.wants(<object>leaf):
+        cap.add(<object>leaf, <object>g)
+    return 0
+
+
+cdef ag_graph_ops OPS_CAPTURE = OPS
+OPS_CAPTURE.apply = _cb_apply_capture
+OPS_CAPTURE.commit = _cb_commit_capture
+cdef ag_graph_ops OPS_GRAPH_CAPTURE = OPS_GRAPH
+OPS_GRAPH_CAPTURE.apply = _cb_apply_graph_capture
+OPS_GRAPH_CAPTURE.commit = _cb_commit_capture
+
+
+def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None):
+    root, g = backward_entry(tensor, grad, Tensor, create_graph)
+    if capture is not None:
+        if root is None:
+            if capture.wants(tensor):
+                capture.add(tensor, g)
+            return
+        stack = getattr(_captures, "stack", None)
+        if stack is None:
+            stack = _captures.stack = []
+        stack.append(capture)
+        try:
+            ag_backward(&OPS_GRAPH_CAPTURE if create_graph else &OPS_CAPTURE, <PyObject *>root,
+                        <PyObject *>g, bool(retain_graph or create_graph))
+        finally:
+            stack.pop()
+        return
+    if create_graph:
+        if root is None:
+            _cb_commit_graph(<PyObject *>tensor, <PyObject *>g, 0)
+        else:
+            ag_backward(&OPS_GRAPH, <PyObject *>root, <PyObject *>g, 1)
+    elif root is None:
         _cb_commit(<PyObject *>tensor, <PyObject *>g, 0)
     else:
         ag_backward(&OPS, <PyObject *>root, <PyObject *>g, bool(retain_graph))

@@ -76,8 +76,10 @@ def anomaly_check(node, grads):
                 f"input {i} (shape {np.shape(g)}). The op was created at:\n{where}")
 
 
-def backward_entry(tensor, grad, tensor_cls):
-    """Validate ``tensor.backward(grad)``; return (root node or None, seed array)."""
+def backward_entry(tensor, grad, tensor_cls, create_graph=False):
+    """Validate ``tensor.backward(grad)``; return (root node or None, seed).
+    The seed is an array, or with ``create_graph`` a Tensor (``grad`` itself
+    when it is one, so gradients can flow into it)."""
     if not tensor._rg:
         raise RuntimeError(
             f"backward(): tensor of shape {tuple(tensor.shape)} does not require grad and "
@@ -110,8 +112,59 @@ def backward_entry(tensor, grad, tensor_cls):
             raise TypeError(
                 f"backward(): grad has dtype {seed.dtype} but the output has dtype "
                 f"{data.dtype}")
+    if data.dtype.kind == "c" or seed.dtype.kind == "c":
+        raise RuntimeError(f"backward(): only real (not complex) outputs are supported, got "
+                           f"dtype {data.dtype}")
     if state.anomaly and not np.all(np.isfinite(data)):
         raise AnomalyError(
             f"backward(): the output (shape {tuple(data.shape)}) is not finite: "
             f"{data if data.size == 1 else 'contains NaN/inf'}")
+    if create_graph:
+        if isinstance(grad, tensor_cls):
+            return tensor._node, grad
+        seed_t = tensor_cls.__new__(tensor_cls)
+        tensor_cls.__init__(seed_t, seed)
+        return tensor._node, seed_t
     return tensor._node, seed
+
+
+def lift(ctx, saved_tensors, out_array, out_tensor):
+    """``ctx`` with the arrays a rule saved replaced by Tensors: each saved
+    input array (found by identity) by its input Tensor, the output array by
+    ``out_tensor`` (a Tensor whose history is the node itself). A VJP run on
+    this records its own graph: that is all ``create_graph`` needs, on both
+    engines."""
+    swap = {id(t.data): t for t in saved_tensors}
+    if out_array is not None:
+        swap[id(out_array)] = out_tensor
+    return _swap_items(ctx, swap)
+
+
+def _swap_items(obj, swap):
+    if type(obj) is tuple:
+        return tuple(_swap_items(o, swap) for o in obj)
+    return swap.get(id(obj), obj)
+
+
+class Capture:
+    """Where ``autograd.grad`` collects gradients instead of ``.grad``: the
+    leaves and nodes whose incoming gradient is wanted, and what reached each."""
+
+    def __init__(self, targets):
+        self.targets = {id(t): t for t in targets}     # by identity (Tensor == is elementwise)
+        self.got = {}
+
+    def wants(self, obj):
+        return id(obj) in self.targets
+
+    def add(self, target, g):
+        prev = self.got.get(id(target))
+        self.got[id(target)] = g if prev is None else prev + g
+
+    def get(self, target):
+        return self.got.get(id(target))
+
+
+def accumulate_grad(t, g):
+    """``t.grad += g`` (or ``= g``) for a Tensor gradient ``g``."""
+    t._grad = g if t._grad is None else t._grad + g

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from . import ops as _ops
 from ._tensor import engine_for
 
@@ -21,8 +23,10 @@ __all__ = ["install", "public_names", "NUMPY_TABLE"]
 _NO = object()          # "argument not given" for the alias keywords
 _ALIASES = {"dim": "axis", "keepdim": "keepdims"}
 
-#: numpy function or ufunc -> op (for Tensor.__array_ufunc__ / __array_function__)
+#: numpy ufunc -> op (for Tensor.__array_ufunc__)
 NUMPY_TABLE: dict = {}
+#: numpy function -> public function (for Tensor.__array_function__)
+NUMPY_FUNCTIONS: dict = {}
 
 
 def apply_op(op, args, kw):
@@ -121,13 +125,23 @@ def install(tensor_cls, namespace):
             namespace[f] = _make(op, f, False)
             names.append(f)
         for np_fn in op.numpy:
-            NUMPY_TABLE.setdefault(np_fn, op)
+            if isinstance(np_fn, np.ufunc):
+                NUMPY_TABLE.setdefault(np_fn, op)
+            elif op.functions:
+                NUMPY_FUNCTIONS.setdefault(np_fn, namespace[op.functions[0]])
     for name, (fn, methods, functions) in _ops.COMPOSITES.items():
         for m in methods:
             setattr(tensor_cls, m, fn)
         for f in functions:
             namespace[f] = fn
             names.append(f)
+    comp = _ops.composites
+    NUMPY_FUNCTIONS.update({np.transpose: comp.transpose, np.expand_dims: comp.unsqueeze,
+                            np.swapaxes: comp.transpose, np.moveaxis: comp.movedim,
+                            np.split: comp._np_split,
+                            np.shape: lambda a: tuple(a.shape), np.ndim: lambda a: a.ndim,
+                            np.size: lambda a, axis=None: a.data.size if axis is None
+                            else a.shape[axis]})
     _ops._registry.set_apply(apply_op)
     return names
 

@@ -17,7 +17,7 @@ from typing import Any, Optional, Tuple, Union
 import numpy as np
 
 from . import ops as _ops
-from .ops.composite import PROPERTIES as _PROPERTIES
+from .ops.composites import PROPERTIES as _PROPERTIES
 from .grad_mode import state as _gm
 
 __all__ = ["Tensor"]
@@ -64,6 +64,15 @@ def to_array(data, dtype=None, copy=True) -> np.ndarray:
     return arr
 
 
+#: ufuncs whose result is piecewise constant (no gradient): computed on the
+#: data, returned as Tensors that do not require grad
+_NONDIFF_UFUNCS = frozenset([
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_xor, np.logical_not, np.isnan, np.isinf,
+    np.isfinite, np.sign, np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert,
+    np.floor, np.ceil, np.trunc, np.rint, np.signbit])
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -72,7 +81,6 @@ class Tensor:
     """
 
     __slots__ = ()
-    __array_ufunc__ = None          # ndarray <op> Tensor defers to our reflected ops
     __array_priority__ = 1000
     _engine: Any = None             # set on each engine's concrete subclass
 
@@ -209,8 +217,35 @@ class Tensor:
         t._base = self if self._base is None else self._base
         return t
 
-    def astype(self, dtype) -> "Tensor":
-        return type(self)(self.data.astype(dtype))
+    # -- the numpy protocol: numpy functions on Tensors run our ops ----------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """``np.tanh(t)``, ``np.add(a, t)``, ``ndarray * t``: the ufunc's op,
+        recorded like the Tensor method. Comparisons and other piecewise-
+        constant ufuncs give Tensors that do not require grad. A ufunc with no
+        counterpart, or ``out=``, raises a TypeError naming it."""
+        from ._surface import NUMPY_TABLE, apply_op
+        name = getattr(ufunc, "__name__", str(ufunc))
+        if method != "__call__" or kwargs:
+            raise TypeError(f"numpy.{name}.{method} with {sorted(kwargs)} is not supported on "
+                            f"autograd_c Tensors; use the Tensor's own methods")
+        op = NUMPY_TABLE.get(ufunc)
+        if op is not None:
+            return apply_op(op, inputs, None)
+        if ufunc in _NONDIFF_UFUNCS:
+            arrays = [a.data if isinstance(a, Tensor) else a for a in inputs]
+            return type(self)(ufunc(*arrays))
+        raise TypeError(f"numpy.{name} has no differentiable counterpart in autograd_c; "
+                        f"call it on t.detach().numpy() if no gradient is needed")
+
+    def __array_function__(self, func, types, args, kwargs):
+        """``np.sum(t, axis=0)``, ``np.where(c, t, 0)``, ``np.concatenate``...:
+        the matching autograd_c function (recorded). Others raise a TypeError."""
+        from ._surface import NUMPY_FUNCTIONS
+        impl = NUMPY_FUNCTIONS.get(func)
+        if impl is None:
+            raise TypeError(f"numpy.{func.__name__} has no counterpart in autograd_c for "
+                            f"Tensors; use t.detach().numpy() if no gradient is needed")
+        return impl(*args, **kwargs)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -226,9 +261,18 @@ class Tensor:
     __hash__ = object.__hash__
 
     # -- autograd --------------------------------------------------------------
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) * grad into every leaf's ``.grad``."""
-        self._engine.backward(self, grad, retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                 inputs=None, *, grad=None) -> None:
+        """Accumulate d(self)/d(leaf) * gradient into every leaf's ``.grad``.
+        ``create_graph=True`` records the backward pass itself, so ``.grad``
+        can be differentiated again (``retain_graph`` then defaults to True)."""
+        if grad is not None:
+            gradient = grad
+        if inputs is not None:
+            from .autograd import _backward_inputs
+            _backward_inputs(self, gradient, retain_graph, create_graph, inputs)
+            return
+        self._engine.backward(self, gradient, bool(retain_graph), bool(create_graph))
 
     def __pos__(self) -> "Tensor":
         return self
@@ -246,7 +290,8 @@ class Tensor:
     # comparisons: plain boolean tensors, never part of the graph
     def _compare(self, other, ufunc) -> "Tensor":
         other = other.data if isinstance(other, Tensor) else other
-        return type(self)(ufunc(self.data, other), dtype=bool)
+        out = ufunc(self.data, other)
+        return type(self)(out, dtype=bool if out.dtype == bool else None)
 
     def __lt__(self, other) -> "Tensor":
         return self._compare(other, np.less)
@@ -265,6 +310,24 @@ class Tensor:
 
     def __ne__(self, other) -> "Tensor":  # type: ignore[override]
         return self._compare(other, np.not_equal)
+
+    def __and__(self, other) -> "Tensor":
+        return self._compare(other, np.bitwise_and)
+
+    __rand__ = __and__
+
+    def __or__(self, other) -> "Tensor":
+        return self._compare(other, np.bitwise_or)
+
+    __ror__ = __or__
+
+    def __xor__(self, other) -> "Tensor":
+        return self._compare(other, np.bitwise_xor)
+
+    __rxor__ = __xor__
+
+    def __invert__(self) -> "Tensor":
+        return type(self)(np.invert(self.data))
 
     # -- in-place ops ----------------------------------------------------------
     def _inplace(self, op, ufunc, other) -> "Tensor":

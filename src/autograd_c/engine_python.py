@@ -21,8 +21,9 @@ import threading
 from time import perf_counter
 
 from . import _tensor
-from ._graph import (anomaly_check, op_title, backward_entry, node_freed_error, output_version_error, traceback_here,
+from ._graph import (anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error, traceback_here,
                      version_error, wrap_forward_error)
+from .grad_mode import enable_grad
 from .grad_mode import nondefault as _nondefault
 from .grad_mode import state as _gm
 
@@ -49,7 +50,7 @@ class Node:
     leaf ``Tensor`` itself, or None when input i needs no gradient.
     """
 
-    __slots__ = ("op", "ctx", "edges", "needs", "saved", "out_mod", "freed", "trace",
+    __slots__ = ("op", "ctx", "edges", "needs", "saved", "out", "out_mod", "freed", "trace",
                  "__weakref__")
 
     @property
@@ -76,7 +77,7 @@ def apply(op, args, kw):
             if i in op.saves:
                 # a view's version lives on the tensor whose memory it shares
                 owner = a if a._base is None else a._base
-                saved.append((owner, owner._version))
+                saved.append((a, owner._version))
             if a._rg:
                 record = True
                 edges.append(a if a._node is None else a._node)
@@ -111,6 +112,7 @@ def apply(op, args, kw):
         node.edges = tuple(edges)
         node.needs = tuple(needs)
         node.saved = tuple(saved)
+        node.out = out if op.saves_output else None
         node.out_mod = None
         node.freed = False
         node.trace = traceback_here() if special and _gm.hooks and _gm.anomaly else None
@@ -127,8 +129,9 @@ def _check(node):
     if node.freed:
         raise node_freed_error(node)
     for tensor, version in node.saved:
-        if tensor._version != version:
-            raise version_error(node, tensor, version)
+        owner = tensor if tensor._base is None else tensor._base
+        if owner._version != version:
+            raise version_error(node, owner, version)
     if node.out_mod is not None:
         raise output_version_error(node, node.out_mod)
 
@@ -146,22 +149,49 @@ def _run_node(node, g):
     return grads
 
 
+def _lift(node):
+    out = None
+    if node.out is not None:
+        out = Tensor.__new__(Tensor)
+        out.data, out._grad, out._version, out._base = node.out, None, 0, None
+        out._rg, out._node = True, node
+    return lift(node.ctx, [t for t, _ in node.saved], node.out, out)
+
+
+def _run_node_graph(node, g):
+    """The VJP on Tensors, recorded (``create_graph``)."""
+    with enable_grad():
+        grads = node.op.backward(_lift(node), g, node.needs)
+    if _nondefault[0] and _gm.hooks and _gm.anomaly:
+        anomaly_check(node, [getattr(x, "data", x) for x in grads])
+    return grads
+
+
 def _release(node):
     node.ctx = None
     node.saved = ()
+    node.out = None
     node.edges = ()
     node.freed = True
 
 
 def _commit(leaf, g):
+    if isinstance(g, Tensor):           # create_graph: .grad keeps its history
+        leaf._grad = g if leaf._grad is None else leaf._grad + g
+        return
     if leaf._grad is None:
         leaf._grad = Tensor(g, dtype=leaf.data.dtype)
     else:
         leaf._grad = Tensor(leaf._grad.data + g, dtype=leaf.data.dtype)
 
 
-def run_backward(root, grad, retain_graph):
-    """Backpropagate ``grad`` from node ``root``; see the module docstring."""
+def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
+    """Backpropagate ``grad`` from node ``root``; see the module docstring.
+    With ``create_graph`` the gradients are Tensors and every VJP is
+    recorded (higher-order derivatives). With ``capture`` (see
+    ``_graph.Capture``) no ``.grad`` is touched: the gradients reaching the
+    captured leaves and nodes are stored in it (``autograd.grad``)."""
+    run = _run_node_graph if create_graph else _run_node
     # 1. discovery: count, for every node reachable from root, its consumers
     deps = {root: 0}
     leaves = {}
@@ -186,7 +216,9 @@ def run_backward(root, grad, retain_graph):
     while ready:
         node = ready.pop()
         g = buffers.pop(node, None)
-        grads = _run_node(node, g) if g is not None else None
+        if capture is not None and g is not None and capture.wants(node):
+            capture.add(node, g)
+        grads = run(node, g) if g is not None else None
         edges = node.edges
         if not retain_graph:
             _release(node)
@@ -205,19 +237,31 @@ def run_backward(root, grad, retain_graph):
                 prev = leaves[e]
                 leaves[e] = gi if prev is None else prev + gi
     # 3. commit leaf gradients, only now that nothing can fail any more
+    if capture is not None:
+        for leaf, g in leaves.items():
+            if g is not None and capture.wants(leaf):
+                capture.add(leaf, g)
+        return
     with _commit_lock:
         for leaf, g in leaves.items():
             if g is not None:
                 _commit(leaf, g)
 
 
-def backward(tensor, grad, retain_graph=False):
-    root, g = backward_entry(tensor, grad, Tensor)
+def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None):
+    root, g = backward_entry(tensor, grad, Tensor, create_graph)
+    if capture is not None:
+        if root is None:
+            if capture.wants(tensor):
+                capture.add(tensor, g)
+        else:
+            run_backward(root, g, retain_graph or create_graph, create_graph, capture)
+        return
     if root is None:
         with _commit_lock:
             _commit(tensor, g)
     else:
-        run_backward(root, g, retain_graph)
+        run_backward(root, g, retain_graph or create_graph, create_graph)
 
 
 import sys as _sys  # noqa: E402

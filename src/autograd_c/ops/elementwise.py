@@ -202,6 +202,15 @@ class sin:
         return (_mul(g, np.cos(a)),)
 
 
+@op("cos", saves=(0,), functions=("cos",), methods=("cos",), numpy=(np.cos,))
+class cos:
+    def forward(input):
+        return np.cos(input), input
+
+    def backward(a, g, needs):
+        return (_neg(_mul(g, np.sin(a))),)
+
+
 @op("tanh", saves_output=True, functions=("tanh",), methods=("tanh",), numpy=(np.tanh,))
 class tanh:
     def forward(input):
@@ -256,3 +265,16 @@ class clamp:
         if hi is not None:
             mask = mask & (a <= hi)
         return (g * mask,)
+
+
+@op("astype", functions=(), methods=("astype",))
+class astype:
+    """A copy converted to ``dtype``; differentiable between float dtypes
+    (the gradient is converted back to the input's dtype)."""
+
+    def forward(input, dtype=None):
+        dtype = np.dtype(dtype)
+        return np.asarray(input).astype(dtype), np.asarray(input).dtype
+
+    def backward(in_dtype, g, needs):
+        return (g.astype(in_dtype),)

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+import builtins
+
 import numpy as np
 
 from ._helpers import norm_dims
 from ._registry import composite
 from .elementwise import maximum, minimum, mul
-from .index import take_along_dim
+from .index import getitem, take_along_dim
 from .reduce import amax, amin
 from .shape import broadcast_to, permute, reshape
+
+sum_ = builtins.sum
 
 #: ``values, indices = t.max(dim)`` (PyTorch's ``torch.return_types.max``)
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -130,6 +134,61 @@ min = _extreme("min", amin, minimum, np.argmin)  # noqa: A001
 def clone(input):
     """A copy with its own memory that stays in the graph."""
     return mul(input, 1)
+
+
+@composite(methods=("unsqueeze",), functions=("unsqueeze",))
+def unsqueeze(input, dim):
+    """A new dim of size 1 at ``dim`` (numpy's ``expand_dims``; a tuple of
+    dims is accepted as numpy does)."""
+    shape = list(input.shape)
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    nd = len(shape) + len(dims)
+    for d in sorted(norm_dims(tuple(dims), nd, "unsqueeze")):
+        shape.insert(d, 1)
+    return reshape(input, shape=tuple(shape))
+
+
+@composite(methods=("movedim", "moveaxis"), functions=("movedim", "moveaxis"))
+def movedim(input, source, destination):
+    nd = _ndim(input)
+    src = norm_dims(source, nd, "movedim")
+    dst = norm_dims(destination, nd, "movedim")
+    order = [d for d in range(nd) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, dims=tuple(order))
+
+
+@composite(methods=("split",), functions=("split",))
+def split(input, split_size_or_sections, dim=0):
+    """PyTorch's split: an int is the size of each chunk; a list gives the
+    sizes. (numpy's ``np.split(x, indices)`` is dispatched to ``_np_split``.)"""
+    n = input.shape[dim]
+    d = norm_dims(dim, _ndim(input), "split")[0]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum_(sizes) != n:
+            raise ValueError(f"split(): sizes {sizes} do not add up to {n} (dim {dim})")
+    out, start = [], 0
+    for s in sizes:
+        index = (slice(None),) * d + (slice(start, start + s),)
+        out.append(getitem(input, index=index))
+        start += s
+    return tuple(out)
+
+
+def _np_split(ary, indices_or_sections, axis=0):
+    n = ary.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if n % k:
+            raise ValueError(f"array split does not result in an equal division ({n} by {k})")
+        return list(split(ary, n // k, axis))
+    bounds = [0, *[int(i) for i in indices_or_sections], n]
+    return list(split(ary, [b - a for a, b in zip(bounds[:-1], bounds[1:])], axis))
 
 
 PROPERTIES = {"T": _T, "mT": _mT}
