@@ -11,7 +11,7 @@ remembers the seed it was last seeded with:
   ``manual_seed(0)`` makes model initialisation and ``DataLoader(shuffle=True)``
   reproducible;
 * seeds follow PyTorch's rule: any integer in [-2**63, 2**64 - 1]; a negative
-  seed ``s`` is used as ``0xffff_ffff_ffff_ffff + s``.
+  seed ``s`` is used as ``2**64 + s`` (its two's complement, as PyTorch does).
 
 The numbers drawn are numpy's, not PyTorch's: the same seed gives a
 deterministic stream here, but not the stream ``torch`` would give.
@@ -38,14 +38,15 @@ _STATE_BYTES = 56          # 16 (PCG64 state) + 16 (increment) + 8 (has_uint32) 
 
 
 def _check_seed(seed, who: str) -> int:
-    """PyTorch's seed rule: an integer in [-2**63, 2**64 - 1]; negatives wrap."""
+    """PyTorch's seed rule: an integer in [-2**63, 2**64 - 1]; negatives wrap
+    to their 64-bit two's complement."""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"{who}: seed must be an int, got {type(seed).__name__} {seed!r}")
     seed = int(seed)
     if seed < -0x8000_0000_0000_0000 or seed > _U64:
         raise ValueError(f"{who}: seed must be within [-0x8000_0000_0000_0000, "
                          f"0xffff_ffff_ffff_ffff], got {seed}")
-    return _U64 + seed if seed < 0 else seed
+    return seed & _U64
 
 
 def _fresh_seed() -> int:
