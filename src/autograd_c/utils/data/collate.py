@@ -65,7 +65,8 @@ def default_collate(batch):
       become a 1-d Tensor of their dtype;
     * Python floats become a float64 Tensor, ints an int64 Tensor, bools a
       bool Tensor;
-    * strings and bytes are returned as the batch (a list) unchanged;
+    * strings and bytes are returned as the batch unchanged (the list given,
+      or a tuple inside a transposed sequence, as in PyTorch);
     * dicts collate per key, namedtuples per field; tuples and lists
       collate per position (all samples must have the same length) and come
       back as lists (as in PyTorch).
@@ -108,13 +109,13 @@ def default_collate(batch):
     if isinstance(elem, cabc.Mapping):
         return _rebuild_mapping(elem, {k: default_collate([d[k] for d in batch]) for k in elem})
     if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, cabc.Sequence):
         n = len(elem)
         if any(len(b) != n for b in batch):
             raise RuntimeError(f"default_collate: each element in list of batch should be of "
                                f"equal size, got lengths {[len(b) for b in batch]}")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
+        columns = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return columns
         try:
