@@ -353,6 +353,23 @@ def test_chain_and_stack_datasets():
         D.StackDataset([1, 2, 3], [1, 2])
 
 
+def test_classes_are_generic_like_torch():
+    class Ints(D.Dataset[int]):
+        def __getitem__(self, i):
+            return i
+
+        def __len__(self):
+            return 3
+
+    assert isinstance(Ints(), D.Dataset) and Ints()[2] == 2
+    assert D.DataLoader[int] is not None and D.Sampler[int] is not None
+    assert D.IterableDataset[int] is not None
+    with pytest.raises(NotImplementedError, match="Dataset"):
+        D.Dataset()[0]
+    with pytest.raises(NotImplementedError, match="IterableDataset"):
+        iter(D.IterableDataset())
+
+
 def test_subset():
     sub = D.Subset(list("abcdef"), [5, 0, 2])
     assert len(sub) == 3 and [sub[i] for i in range(3)] == ["f", "a", "c"]

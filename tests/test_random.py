@@ -150,7 +150,7 @@ def test_generator_forwards_numpy_methods(engine):
     w2 = nn.Linear(3, 2, generator=agr.Generator().manual_seed(4)).weight.numpy()
     np.testing.assert_array_equal(w1, w2)
     with pytest.raises(AttributeError, match="no_such_method"):
-        g.no_such_method
+        _ = g.no_such_method
 
 
 def test_copy_and_pickle_continue_the_stream():

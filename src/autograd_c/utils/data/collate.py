@@ -50,7 +50,7 @@ def default_convert(data):
     if isinstance(data, cabc.Sequence):
         out = [default_convert(d) for d in data]
         try:
-            return type(data)(out)
+            return type(data)(out)  # type: ignore[call-arg]
         except TypeError:
             return out
     return data
@@ -119,7 +119,7 @@ def default_collate(batch):
         if isinstance(elem, tuple):
             return columns
         try:
-            return type(elem)(columns)
+            return type(elem)(columns)  # type: ignore[call-arg]
         except TypeError:
             return columns
     raise TypeError(_ERR.format(type(elem)))

@@ -10,7 +10,7 @@ processes are started, ``worker_init_fn`` is never called and
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Generic, Iterable, Optional, TypeVar
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info"]
+
+
+T_co = TypeVar("T_co", covariant=True)
 
 
 def get_worker_info():
@@ -43,7 +46,7 @@ _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
            "persistent_workers")
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over ``dataset`` in batches.
 
     ``DataLoader(dataset, batch_size=1, shuffle=False, sampler=None,
@@ -218,7 +221,7 @@ class _DataLoaderIter:
             for sample in it:
                 yield self._collate(sample)
             return
-        bs = loader.batch_size
+        bs: int = loader.batch_size  # type: ignore[assignment]  # set when auto-collating
         while True:
             batch = []
             for sample in it:
@@ -237,7 +240,7 @@ class _DataLoaderIter:
                 yield self._collate(dataset[idx])
             return
         getitems = getattr(dataset, "__getitems__", None)
-        for indices in loader.batch_sampler:
+        for indices in loader.batch_sampler:  # type: ignore[union-attr]
             indices = list(indices)
             if callable(getitems):
                 data = getitems(indices)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
-from typing import Any, Iterable, List, Sequence
+from typing import Any, Generic, Iterable, List, Sequence, TypeVar
 
 import numpy as np
 
@@ -17,11 +17,14 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Conca
            "ChainDataset", "Subset", "random_split"]
 
 
+T_co = TypeVar("T_co", covariant=True)
+
+
 def _is_int(x) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """A map-style dataset: subclasses implement ``__getitem__(index)`` and
     (for samplers and ``len(DataLoader)``) ``__len__``. They may also implement
     ``__getitems__(indices)`` to fetch a whole batch at once (DataLoader uses it)."""
@@ -34,7 +37,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """An iterable-style dataset: subclasses implement ``__iter__``. With a
     DataLoader, no sampler is used; samples are batched in the order the
     iterator gives them."""
@@ -43,7 +46,7 @@ class IterableDataset(Dataset):
         raise NotImplementedError(f"{type(self).__name__}: subclasses of IterableDataset "
                                   "must implement __iter__")
 
-    def __add__(self, other: "Dataset") -> "ChainDataset":
+    def __add__(self, other: "Dataset") -> "ChainDataset":  # type: ignore[override]
         return ChainDataset([self, other])
 
 
@@ -85,7 +88,7 @@ class StackDataset(Dataset):
         if not args and not kwargs:
             raise ValueError("StackDataset: at least one dataset should be passed")
         parts = args if args else tuple(kwargs.values())
-        lengths = [len(d) for d in parts]
+        lengths = [len(d) for d in parts]  # type: ignore[arg-type]
         if any(n != lengths[0] for n in lengths):
             raise ValueError(f"StackDataset: size mismatch between datasets: lengths {lengths}")
         self._length = lengths[0]
@@ -114,7 +117,7 @@ class ConcatDataset(Dataset):
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
-            total += len(d)
+            total += len(d)  # type: ignore[arg-type]
             self.cumulative_sizes.append(total)
 
     def __len__(self) -> int:
@@ -154,7 +157,7 @@ class ChainDataset(IterableDataset):
             if not isinstance(d, IterableDataset):
                 raise TypeError(f"ChainDataset: only supports IterableDataset, "
                                 f"got {type(d).__name__}")
-            total += len(d)
+            total += len(d)  # type: ignore[arg-type]
         return total
 
 
@@ -173,7 +176,7 @@ class Subset(Dataset):
     def __getitems__(self, indices: List[int]) -> List[Any]:
         inner = [self.indices[i] for i in indices]
         if callable(getattr(self.dataset, "__getitems__", None)):
-            return self.dataset.__getitems__(inner)
+            return self.dataset.__getitems__(inner)  # type: ignore[attr-defined]
         return [self.dataset[i] for i in inner]
 
     def __len__(self) -> int:
@@ -226,7 +229,7 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> List[Su
     ``generator`` (an ``autograd_c.Generator``; default: ``default_generator``)
     draws the permutation, so a seeded generator gives the same split every run.
     """
-    sizes = _split_lengths(len(dataset), lengths)
+    sizes = _split_lengths(len(dataset), lengths)  # type: ignore[arg-type]
     perm = _random._numpy_rng(generator, "random_split").permutation(sum(sizes)).tolist()
     out, start = [], 0
     for k in sizes:

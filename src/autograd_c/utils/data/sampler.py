@@ -6,7 +6,7 @@ orders are deterministic for a seed but differ from PyTorch's."""
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Iterator, List, Optional, Sequence
+from typing import Generic, Iterable, Iterator, List, Optional, Sequence, TypeVar
 
 import numpy as np
 
@@ -16,11 +16,14 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
            "WeightedRandomSampler", "BatchSampler"]
 
 
+T_co = TypeVar("T_co", covariant=True)
+
+
 def _is_int(x) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
-class Sampler:
+class Sampler(Generic[T_co]):
     """Base class: subclasses implement ``__iter__`` (and usually ``__len__``)."""
 
     def __init__(self, data_source=None) -> None:
@@ -181,7 +184,7 @@ class BatchSampler(Sampler):
             yield batch
 
     def __len__(self) -> int:
-        n = len(self.sampler)
+        n = len(self.sampler)  # type: ignore[arg-type]  # a sampler without len raises
         if self.drop_last:
             return n // self.batch_size
         return (n + self.batch_size - 1) // self.batch_size
