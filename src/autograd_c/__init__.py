@@ -22,7 +22,8 @@ from .function import Function
 from . import nn, optim
 from . import autograd
 from .serialization import save, load
-from .nn.init import manual_seed
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from . import random, utils
 
 #: name of the active engine, "c" or "python" (kept current by set_engine)
 engine: str = engines.current.name
@@ -34,5 +35,6 @@ __all__ = [
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError",
     *_OP_FUNCTIONS,
     "grad", "value_and_grad", "vjp", "Function", "gradcheck", "GradcheckError",
-    "profiler", "nn", "optim", "autograd", "save", "load", "manual_seed",
+    "profiler", "nn", "optim", "autograd",
+    "Generator", "default_generator", "initial_seed", "seed", "random", "utils", "save", "load", "manual_seed",
 ]
