@@ -20,13 +20,13 @@ STEPS = 60
 def _opt(lib, opt_name="SGD", groups=2):
     if lib == "ours":
         ps = [nn.Parameter(np.zeros(2)) for _ in range(groups)]
-        O = optim
+        lib_optim = optim
     else:
         import torch
         ps = [torch.zeros(2, dtype=torch.float64, requires_grad=True) for _ in range(groups)]
-        O = torch.optim
+        lib_optim = torch.optim
     kw = dict(momentum=0.9) if opt_name == "SGD" else {}
-    return getattr(O, opt_name)([{"params": [p], "lr": 0.1 * (i + 1)}
+    return getattr(lib_optim, opt_name)([{"params": [p], "lr": 0.1 * (i + 1)}
                                  for i, p in enumerate(ps)], lr=0.1, **kw)
 
 

@@ -564,6 +564,7 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"{who}: anneal_strategy must be 'cos' or 'linear', "
                              f"got {anneal_strategy!r}")
         n = self.total_steps
+        self._schedule_phases: List[Dict[str, Any]]
         if three_phase:
             self._schedule_phases = [
                 dict(end_step=float(pct_start * n) - 1, start_lr="initial_lr",

@@ -11,7 +11,8 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
-    """``g = grad`` (``-grad`` with ``maximize``) ``+ weight_decay*p``; ``s = alpha*s + (1-alpha)*g*g``; centered:
+    """``g = grad`` (``-grad`` with ``maximize``) ``+ weight_decay*p``;
+    ``s = alpha*s + (1-alpha)*g*g``; centered:
     ``a = lerp(a, g, 1-alpha)`` and ``d = sqrt(s - a*a) + eps``, else
     ``d = sqrt(s) + eps``; momentum: ``b = momentum*b + g/d``, ``p -= lr*b``;
     otherwise ``p -= lr*g/d``."""
