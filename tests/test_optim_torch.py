@@ -280,3 +280,43 @@ def test_updates_bump_the_version_and_stay_off_the_graph(engine):
         getattr(optim, name)([p], lr=0.1).step()
         assert p.data is data and p.is_leaf and p.version > v, name
         assert not np.array_equal(p.data, [1.0, 2.0]), name
+
+
+def test_params_must_be_iterable(engine):
+    with pytest.raises(TypeError, match="Adamax: params must be an iterable of tensors or "
+                                        "dicts, got int"):
+        optim.Adamax(3)
+    with pytest.raises(TypeError, match="NAdam: params must be an iterable .* got a single "
+                                        "Tensor"):
+        optim.NAdam(nn.Parameter(np.ones(2)))
+
+
+# -- whole training runs: gradients that depend on the parameters ------------------
+
+MLP_CASES = [("Adam", dict(lr=0.01, amsgrad=True)),
+             ("Adam", dict(lr=0.01, maximize=True, weight_decay=0.01)),
+             ("Adam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True)),
+             ("AdamW", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+             ("Adagrad", dict(lr=0.05, lr_decay=0.01, weight_decay=0.01)),
+             ("Adamax", dict(lr=0.01, weight_decay=0.01)),
+             ("NAdam", dict(lr=0.01)),
+             ("NAdam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True)),
+             ("RAdam", dict(lr=0.01)),
+             ("RAdam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True)),
+             ("SGD", dict(lr=0.002, momentum=0.5, maximize=True)),
+             ("RMSprop", dict(lr=0.005, centered=True, maximize=True))]
+
+
+@needs_torch
+@pytest.mark.parametrize("name,kw", MLP_CASES, ids=[f"{n}-{i}" for i, (n, _) in
+                                                    enumerate(MLP_CASES)])
+def test_mlp_training_matches_torch(engine, name, kw):
+    """50 steps of test_optim's 8-16-4 tanh MLP from the same weights."""
+    from test_optim import _setup, _torch_train, _train
+    model, _ = _train(name, kw)
+    ref = _torch_train(name, kw)
+    ours = [p.data for p in model.parameters()]
+    for a, b in zip(ours, ref):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+    _, _, init = _setup()
+    assert max(np.abs(a - b).max() for a, b in zip(ours, init)) > 1e-3
