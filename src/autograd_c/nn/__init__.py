@@ -1,13 +1,13 @@
 """Neural-network building blocks with PyTorch's names: ``Module``,
 ``Parameter``, layers, losses and initialisers. Works on both engines (a
 layer's parameters live on the engine active when it was built)."""
-from . import init
+from . import init, utils
 from .module import Module, ModuleList, Parameter, Sequential, StateDictError
 from .layers import (Dropout, Embedding, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid,
                      Softmax, Tanh)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 
-__all__ = ["init", "Module", "ModuleList", "Parameter", "Sequential", "StateDictError",
+__all__ = ["init", "utils", "Module", "ModuleList", "Parameter", "Sequential", "StateDictError",
            "Dropout", "Embedding", "Flatten", "Identity", "Linear", "LogSoftmax", "ReLU",
            "Sigmoid", "Softmax", "Tanh", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss",
            "NLLLoss"]

@@ -3,16 +3,22 @@
 Updates follow PyTorch's documented algorithms (single-tensor path) and run
 under ``no_grad()``, writing ``p.data`` in place and calling
 ``p.mark_modified()`` so version counters see the change.
+
+The PyTorch implementation switches (``foreach``, ``fused``, ``capturable``)
+are accepted and kept in the parameter groups, as PyTorch does, but change
+nothing here: there is one numpy implementation. ``differentiable=True``
+(updates recorded by autograd) is refused with a clear error.
 """
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from typing import Any, Dict, List
 
 import numpy as np
 
 from .._tensor import Tensor
-from ..grad_mode import no_grad
+from ..grad_mode import enable_grad, no_grad
 
 __all__ = ["Optimizer"]
 
@@ -28,13 +34,17 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors "
                             f"or dicts, got a single Tensor; wrap it in a list")
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or "
+                            f"dicts, got {type(params).__name__}") from None
         if not groups:
             raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         self.param_groups: List[Dict[str, Any]] = []
-        self.state: Dict[Tensor, Dict[str, Any]] = {}
+        self.state: Dict[Tensor, Dict[str, Any]] = defaultdict(dict)
         for g in groups:
             self.add_param_group(g)
 
@@ -49,14 +59,37 @@ class Optimizer:
         eps = h.get("eps")
         if eps is not None and not eps >= 0.0:
             raise ValueError(f"{type(self).__name__}: invalid eps={eps} (must be >= 0)")
+        betas = h.get("betas")
+        if betas is not None:
+            if len(betas) != 2:
+                raise ValueError(f"{type(self).__name__}: betas must be a pair "
+                                 f"(beta1, beta2), got {betas!r}")
+            for i, b in enumerate(betas):
+                if not 0.0 <= b < 1.0:
+                    raise ValueError(f"{type(self).__name__}: invalid beta parameter at "
+                                     f"index {i}: betas[{i}]={b} (must be in [0, 1))")
+        if h.get("differentiable"):
+            raise NotImplementedError(f"{type(self).__name__}: differentiable=True is not "
+                                      f"supported (updates run on the arrays under no_grad)")
 
     def add_param_group(self, group: Dict[str, Any]) -> None:
         if not isinstance(group, dict):
             raise TypeError(f"{type(self).__name__}: a parameter group must be a dict")
         params = group["params"]
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{type(self).__name__}: parameters must be an ordered "
+                            f"collection (list, tuple, generator), not a set: the order "
+                            f"must be the same from run to run")
         params = [params] if isinstance(params, Tensor) else list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: a parameter group has no parameters")
+        names = None
+        if isinstance(params[0], tuple):        # named parameters, as PyTorch 2.13
+            if not all(isinstance(x, tuple) and len(x) == 2 for x in params):
+                raise ValueError(f"{type(self).__name__}: mix of named (name, tensor) "
+                                 f"pairs and plain tensors in one parameter group")
+            names = [n for n, _ in params]
+            params = [p for _, p in params]
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, Tensor):
@@ -72,7 +105,13 @@ class Optimizer:
         g.update({k: v for k, v in group.items() if k != "params"})
         self._check_hparams(g)
         g["params"] = params
+        if names is not None:
+            g["param_names"] = names
         self.param_groups.append(g)
+        self._init_group_state(g)
+
+    def _init_group_state(self, group) -> None:
+        """Hook for optimizers that create their state eagerly (Adagrad)."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for g in self.param_groups:
@@ -82,10 +121,18 @@ class Optimizer:
                 else:
                     p.grad = np.zeros_like(p.data)
 
-    def step(self) -> None:
+    def step(self, closure=None):
+        """One update of every parameter that has a ``.grad``. ``closure``, if
+        given, is called (with gradients enabled) first to recompute the loss,
+        which is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         with no_grad():
             for group in self.param_groups:
                 self._step_group(group)
+        return loss
 
     def _step_group(self, group) -> None:
         for p in group["params"]:
@@ -96,7 +143,9 @@ class Optimizer:
         g = p.grad.data
         if g.dtype != p.data.dtype:
             g = g.astype(p.data.dtype)
-        state = self.state.setdefault(p, {})
+        if group["maximize"]:
+            g = -g
+        state = self.state[p]
         try:
             self._update(p, g, state, group)
         finally:
@@ -143,7 +192,7 @@ class Optimizer:
                                  f"{len(g['params'])} in the optimizer")
             for k, p in zip(sg["params"], g["params"]):
                 params_by_index[int(k)] = p
-        new_state: Dict[Tensor, Dict[str, Any]] = {}
+        new_state: Dict[Tensor, Dict[str, Any]] = defaultdict(dict)
         for k, st in state_dict["state"].items():
             p = params_by_index.get(int(k))
             if p is None:
@@ -182,3 +231,16 @@ class Optimizer:
                 if k != "params":
                     lines.append(f"    {k}: {g[k]}")
         return "\n".join(lines) + "\n)"
+
+
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """``start = lerp(start, end, weight)`` in place, rounded as PyTorch's
+    ``lerp_``: ``start + w*(end-start)`` for ``|w| < 0.5``, else
+    ``end - (end-start)*(1-w)``."""
+    d = end - start
+    if abs(weight) < 0.5:
+        d *= weight
+        start += d
+    else:
+        d *= 1.0 - weight
+        np.subtract(end, d, out=start)

@@ -1,28 +1,34 @@
-"""RMSprop, PyTorch's algorithm (centered and momentum variants)."""
+"""RMSprop, PyTorch's algorithm (centered, momentum and maximize variants)."""
 from __future__ import annotations
+
+from typing import Optional
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, lerp_
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
-    """``g += weight_decay*p``; ``s = alpha*s + (1-alpha)*g*g``; centered:
+    """``g = grad`` (``-grad`` with ``maximize``) ``+ weight_decay*p``;
+    ``s = alpha*s + (1-alpha)*g*g``; centered:
     ``a = lerp(a, g, 1-alpha)`` and ``d = sqrt(s - a*a) + eps``, else
     ``d = sqrt(s) + eps``; momentum: ``b = momentum*b + g/d``, ``p -= lr*b``;
     otherwise ``p -= lr*g/d``."""
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False) -> None:
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: Optional[bool] = None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
         if not alpha >= 0.0:
             raise ValueError(f"RMSprop: invalid alpha={alpha} (must be >= 0)")
         if not momentum >= 0.0:
             raise ValueError(f"RMSprop: invalid momentum={momentum} (must be >= 0)")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
+                                      capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _update(self, p, g, state, group) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
@@ -42,7 +48,7 @@ class RMSprop(Optimizer):
         s += (1 - alpha) * (g * g)
         if group["centered"]:
             a = state["grad_avg"]
-            a += (g - a) * (1 - alpha)
+            lerp_(a, g, 1 - alpha)
             avg = np.sqrt(s - a * a) + eps
         else:
             avg = np.sqrt(s) + eps
