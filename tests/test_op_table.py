@@ -16,7 +16,10 @@ torch = pytest.importorskip("torch")
 POS = "pos"        # strictly positive inputs
 NZ = "nz"          # away from 0 (kinks of abs/relu)
 
-# name -> (function of (m, *inputs), input shapes, input kind, op names it covers)
+# name -> (function of (m, *inputs), input shapes, input kind, op names it covers).
+# Input kinds: None (standard normal), POS (> 0.5), NZ (|x| >= 0.2), or a
+# callable rng -> list of arrays for special domains. Integer/boolean inputs
+# are built inside the function (they are not differentiated).
 CASES = {
     "add": (lambda m, a, b: a + b, [(2, 3), (3,)], None, ["add"]),
     "sub": (lambda m, a, b: a - b, [(2, 3), (2, 1)], None, ["sub"]),
@@ -59,13 +62,32 @@ CASES = {
 }
 
 
+def all_cases():
+    """CASES here plus those of every ``tests/op_cases_*.py`` module (one per
+    op family, so a new op's author adds its case beside the family's)."""
+    import importlib
+    import pathlib
+    cases = dict(CASES)
+    for p in sorted(pathlib.Path(__file__).parent.glob("op_cases_*.py")):
+        mod = importlib.import_module(p.stem)
+        for k, v in mod.CASES.items():
+            assert k not in cases, f"op case {k!r} defined twice"
+            cases[k] = v
+    return cases
+
+
+ALL = all_cases()
+
+
 def test_every_op_has_a_case():
-    covered = {name for case in CASES.values() for name in case[3]}
+    covered = {name for case in ALL.values() for name in case[3]}
     missing = sorted(set(ops.REGISTRY) - covered)
     assert not missing, f"ops with no higher-order case in tests/test_op_table.py: {missing}"
 
 
 def _inputs(shapes, kind, rng):
+    if callable(kind):
+        return [np.asarray(a, dtype=np.float64) for a in kind(rng)]
     xs = []
     for s in shapes:
         x = rng.standard_normal(s)
@@ -107,9 +129,9 @@ def _same(a, b, what):
     np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-10, atol=1e-10, err_msg=what)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_values_first_and_second_order_match_torch(name, engine):
-    fn, shapes, kind, _ = CASES[name]
+    fn, shapes, kind, _ = ALL[name]
     rng = np.random.default_rng(abs(hash(name)) % 2**32)
     arrays = _inputs(shapes, kind, rng)
     vs = [rng.standard_normal(s) for s in shapes]
@@ -121,11 +143,11 @@ def test_values_first_and_second_order_match_torch(name, engine):
         _same(g2[i], tg2[i], f"{name}: second-order gradient of input {i}")
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_second_order_matches_finite_differences(name, engine):
     """d/dt <grad f(x + t d), v> at t = 0, by central differences, against the
     second-order gradient contracted with d."""
-    fn, shapes, kind, _ = CASES[name]
+    fn, shapes, kind, _ = ALL[name]
     rng = np.random.default_rng(1 + abs(hash(name)) % 2**32)
     arrays = _inputs(shapes, kind, rng)
     vs = [rng.standard_normal(s) for s in shapes]
