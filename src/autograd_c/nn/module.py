@@ -173,10 +173,19 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            try:
+                arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            except (TypeError, ValueError) as e:
+                mismatched.append(f"{k!r}: cannot convert {type(v).__name__} to an array ({e})")
+                continue
             if arr.shape != p.shape:
                 mismatched.append(f"{k!r}: checkpoint shape {arr.shape}, "
                                   f"model shape {p.shape}")
+            elif not np.can_cast(arr.dtype, p.dtype, casting="same_kind"):
+                # checked before anything is assigned: a failure half-way
+                # would leave the model half-loaded
+                mismatched.append(f"{k!r}: checkpoint dtype {arr.dtype} cannot be cast "
+                                  f"to the model dtype {p.dtype}")
             else:
                 arrays[k] = arr
         problems = []
@@ -185,7 +194,7 @@ class Module:
         if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
         if mismatched:
-            problems.append("shape mismatch for " + "; ".join(mismatched))
+            problems.append("shape/dtype mismatch for " + "; ".join(mismatched))
         if problems:
             raise StateDictError(f"error loading state_dict into {type(self).__name__}: "
                                  + " | ".join(problems))
