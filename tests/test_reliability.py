@@ -95,3 +95,60 @@ def test_item_13_grad_mode_decorators(engine):
     with ag.set_grad_enabled(False):
         assert not ag.is_grad_enabled()
     assert ag.is_grad_enabled()
+
+
+# -- 17 ---------------------------------------------------------------------
+
+def test_item_17_load_state_dict_validates_before_assigning(engine):
+    m = nn.Linear(2, 3)
+    before = {k: v.copy() for k, v in m.state_dict().items()}
+    names = list(before)
+    bad = {names[0]: np.ones(before[names[0]].shape),
+           names[1]: np.ones(before[names[1]].shape) * (1 + 1j)}     # complex: cannot cast
+    with pytest.raises(nn.StateDictError, match=repr(names[1])):
+        m.load_state_dict(bad)
+    for k, v in m.state_dict().items():
+        assert np.array_equal(v, before[k]), f"{k} was changed by a failed load"
+    bad[names[1]] = [[1.0], [2.0, 3.0]]                              # ragged
+    with pytest.raises(nn.StateDictError, match=repr(names[1])):
+        m.load_state_dict(bad)
+    for k, v in m.state_dict().items():
+        assert np.array_equal(v, before[k])
+    # a good one still loads
+    m.load_state_dict({k: np.full(v.shape, 2.0) for k, v in before.items()})
+    assert all((v == 2.0).all() for v in m.state_dict().values())
+
+
+# -- 20 ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("root", [
+    {"dict": 5},
+    {"dict": [[1]]},
+    {"dict": [[[1], {"v": 1}]]},
+    {"list": 3},
+    {"f": 1.5},
+    {"f": "abc"},
+    {"array": ["a0"]},
+    {"v": [1, 2]},
+    "deep",
+])
+def test_item_20_malformed_manifest(engine, tmp_path, root):
+    from autograd_c.serialization import _FORMAT, _MANIFEST, SerializationError
+    import json
+    path = tmp_path / "bad.npz"
+    if root == "deep":
+        text = '{"format": "%s", "root": ' % _FORMAT + '{"list": [' * 100000 + ']}' * 100000 + "}"
+    else:
+        text = json.dumps({"format": _FORMAT, "root": root})
+    blob = np.frombuffer(text.encode(), dtype=np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, a0=np.zeros(2), **{_MANIFEST: blob})
+    with pytest.raises(SerializationError, match=str(path).replace("\\", "\\\\")):
+        ag.load(path)
+    # nested deep inside a valid structure too
+    if root != "deep":
+        text = json.dumps({"format": _FORMAT, "root": {"list": [{"v": 1}, {"dict": [["k", root]]}]}})
+        with open(path, "wb") as f:
+            np.savez(f, a0=np.zeros(2), **{_MANIFEST: np.frombuffer(text.encode(), dtype=np.uint8)})
+        with pytest.raises(SerializationError, match="bad.npz"):
+            ag.load(path)
