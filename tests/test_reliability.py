@@ -152,3 +152,22 @@ def test_item_20_malformed_manifest(engine, tmp_path, root):
             np.savez(f, a0=np.zeros(2), **{_MANIFEST: np.frombuffer(text.encode(), dtype=np.uint8)})
         with pytest.raises(SerializationError, match="bad.npz"):
             ag.load(path)
+
+
+# -- 19 ---------------------------------------------------------------------
+
+def test_item_19_numpy_error_subclasses_reworded(engine):
+    t = ag.Tensor(np.arange(3))
+    with pytest.raises(TypeError, match=r"in-place add.*\(3,\).*int64") as info:
+        t += 1.5
+    assert "missing" not in str(info.value)
+    assert t.tolist() == [0, 1, 2]
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"add.*\(2,\)") as info:
+        x + "a"
+    assert "missing" not in str(info.value)
+    with pytest.raises(TypeError, match=r"add.*\(2,\)"):
+        "a" + x
+    # numpy exceptions that take one message still come through as themselves
+    with pytest.raises(np.exceptions.AxisError, match=r"sum"):
+        x.sum(axis=3)

@@ -322,8 +322,8 @@ class Tensor:
             self.mark_modified()
             raise
         except (ValueError, TypeError) as e:
-            raise type(e)(f"in-place {op.name}: tensor of shape {self.shape} and dtype "
-                          f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None
+            raise reworded(e, f"in-place {op.name}: tensor of shape {self.shape} and dtype "
+                              f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None
         self.mark_modified()
         return self
 
@@ -457,6 +457,22 @@ class Tensor:
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
         return self._engine.apply(_ops.log_softmax, (self,), {"axis": axis})
+
+
+def reworded(err: BaseException, msg: str) -> BaseException:
+    """An exception like ``err`` carrying ``msg``. numpy raises subclasses of
+    TypeError/ValueError whose constructors need other arguments; those are
+    replaced by their nearest builtin base class."""
+    cls = type(err)
+    if cls.__module__ != "builtins":
+        try:
+            new = cls(msg)
+            if str(new) == msg:
+                return new
+        except Exception:
+            pass
+        cls = next(k for k in cls.__mro__ if k.__module__ == "builtins")
+    return cls(msg)
 
 
 def single_output(out, who: str):
