@@ -20,7 +20,7 @@ import autograd_c as ag
 from autograd_c import engines, nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(os.path.dirname(HERE), "src")
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(ag.__file__)))
 
 
 def needs_c():
@@ -171,3 +171,246 @@ def test_item_19_numpy_error_subclasses_reworded(engine):
     # numpy exceptions that take one message still come through as themselves
     with pytest.raises(np.exceptions.AxisError, match=r"sum"):
         x.sum(axis=3)
+
+
+# -- 1 ----------------------------------------------------------------------
+
+def test_item_01_backward_of_other_engine_tensor():
+    needs_c()
+    r = run_child("""
+        import numpy as np, pytest
+        import autograd_c as ag
+        C = ag.engines.available["c"]
+        P = ag.engines.available["python"]
+        for t in (P.Tensor(1.0, requires_grad=True),
+                  (P.Tensor(np.ones(3), requires_grad=True) * 2).sum(),
+                  "not a tensor", None):
+            with pytest.raises(TypeError, match="backward.*'c' engine"):
+                C.backward(t, None)
+        for t in (C.Tensor(np.ones(3), requires_grad=True),
+                  (C.Tensor(np.ones(3), requires_grad=True) * 2).sum()):
+            with pytest.raises(TypeError, match="backward.*'python' engine"):
+                P.backward(t, None)
+        print("ok")
+    """)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-2000:])
+
+
+# -- 2 ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("eng", ["c", "python"])
+def test_item_02_million_deep_grad_chain_is_freed(eng):
+    if eng == "c":
+        needs_c()
+    r = run_child(f"""
+        import numpy as np
+        import autograd_c as ag
+        E = ag.engines.available[{eng!r}]
+        shared = np.zeros(1)
+        t = E.Tensor(shared)
+        for i in range(1_000_000):
+            u = E.Tensor(shared)
+            u.grad = t
+            t = u
+        # and a chain through _base links
+        for i in range(1_000_000):
+            u = E.Tensor(shared)
+            u._base = t
+            t = u
+        del t, u
+        print("ok")
+    """, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-2000:])
+
+
+# -- 3 ----------------------------------------------------------------------
+
+def test_item_03_bare_node_does_not_crash():
+    needs_c()
+    r = run_child("""
+        import numpy as np, pytest
+        import autograd_c as ag
+        C = ag.engines.available["c"]
+        t = C.Tensor(np.ones(3), requires_grad=True)
+        t._node = C.Node()
+        with pytest.raises(RuntimeError, match="not recorded by an op"):
+            t.sum().backward()
+        with pytest.raises(RuntimeError, match="not recorded by an op"):
+            t.backward(np.ones(3))
+        repr(t._node); t._node.name; t._node.op
+        t._node = None
+        t.sum().backward()
+        assert t.grad.tolist() == [1.0, 1.0, 1.0]
+        print("ok")
+    """)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-2000:])
+
+
+# -- 6 and 23 ---------------------------------------------------------------
+
+def test_item_06_23_grad_of_another_engine_is_refused(engine):
+    needs_c()
+    other = engines.available["python" if engine.name == "c" else "c"]
+    w = ag.Tensor(np.ones(2), requires_grad=True)
+    big = other.Tensor(np.arange(6.0).reshape(3, 2))
+    for value in (big[0], other.Tensor(np.ones(2))):
+        with pytest.raises(TypeError, match="engine"):
+            w.grad = value
+        assert w.grad is None
+    (w * 3.0).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
+    # set behind the setter's back: still a clear error, not a crash
+    w._grad = np.ones(2)
+    try:
+        (w * 3.0).sum().backward()
+    except TypeError as e:
+        assert "grad" in str(e)
+
+
+# -- 4 ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("eng", ["c", "python"])
+def test_item_04_fork_while_another_thread_commits(eng):
+    if eng == "c":
+        needs_c()
+    r = run_child(f"""
+        import os, threading, time
+        import numpy as np
+        import autograd_c as ag
+        ag.set_engine({eng!r})
+        stop = False
+        w = ag.Tensor(np.ones(4_000_000), requires_grad=True)
+
+        def worker():
+            while not stop:
+                (w * 1.0).sum().backward()      # mostly in the commit (a big add)
+
+        th = threading.Thread(target=worker)
+        th.start()
+        time.sleep(0.2)
+        hung = 0
+        for i in range(15):
+            time.sleep(0.01)
+            pid = os.fork()
+            if pid == 0:
+                v = ag.Tensor(np.ones(3), requires_grad=True)
+                (v * 2.0).sum().backward()
+                os._exit(0 if v.grad.tolist() == [2.0] * 3 else 3)
+            deadline = time.monotonic() + 5
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    assert os.waitstatus_to_exitcode(status) == 0
+                    break
+                if time.monotonic() > deadline:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                    hung += 1
+                    break
+                time.sleep(0.01)
+        stop = True
+        th.join()
+        print("hung", hung)
+    """, timeout=200)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "hung 0"
+
+
+# -- 11 and 22 --------------------------------------------------------------
+
+def test_item_11_22_two_threads_backward_one_graph(engine):
+    """One thread frees the graph while another runs through it: each call
+    either raises the clear 'second time' error or returns, and w.grad is
+    exactly the sum of the passes that returned."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    bad = []
+    try:
+        for trial in range(60):
+            w = ag.Tensor(np.arange(1.0, 4.0), requires_grad=True)
+            h = w
+            for _ in range(30):
+                h = (h * 1.0 + w).tanh() * 2.0
+            loss = h.sum()
+            # reference gradient of one pass
+            wr = ag.Tensor(w.data.copy(), requires_grad=True)
+            hr = wr
+            for _ in range(30):
+                hr = (hr * 1.0 + wr).tanh() * 2.0
+            hr.sum().backward()
+            ref = wr.grad.data
+            ok = []
+            errs = []
+            barrier = threading.Barrier(2)
+
+            def run(retain):
+                barrier.wait()
+                try:
+                    loss.backward(retain_graph=retain)
+                    ok.append(retain)
+                except RuntimeError as e:
+                    errs.append(str(e))
+
+            ts = [threading.Thread(target=run, args=(r,)) for r in (True, False)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            for e in errs:
+                if "backward through the graph a second time" not in e:
+                    bad.append(e)
+            expect = ref * len(ok)
+            got = np.zeros(3) if w.grad is None else w.grad.data
+            if not np.allclose(got, expect, rtol=1e-12, atol=0):
+                bad.append(f"trial {trial}: {len(ok)} passes returned, w.grad={got}, one pass={ref}")
+    finally:
+        sys.setswitchinterval(old)
+    assert not bad, bad[:5]
+
+
+# -- 27 ---------------------------------------------------------------------
+
+class _Interrupted(Exception):
+    pass
+
+
+def _with_alarm(seconds, fn):
+    def handler(signum, frame):
+        raise _Interrupted()
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        t0 = time.perf_counter()
+        try:
+            fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        return time.perf_counter() - t0
+    finally:
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs setitimer")
+def test_item_27_signal_interrupts_backward(engine):
+    # a long chain of cheap nodes
+    x = ag.Tensor(np.ones(4), requires_grad=True)
+    h = x
+    for _ in range(300_000):
+        h = h * 1.0
+    loss = h.sum()
+    with pytest.raises(_Interrupted):
+        _with_alarm(0.01, loss.backward)
+    assert x.grad is None
+    del h, loss
+    # a few slow nodes: interrupted at the next node boundary
+    rng = np.random.default_rng(0)
+    a = ag.Tensor(rng.standard_normal((1200, 1200)), requires_grad=True)
+    m = ag.Tensor(rng.standard_normal((1200, 1200)))
+    h = a
+    for _ in range(12):
+        h = h @ m
+    loss = h.sum()
+    t_full = time.perf_counter()
+    with pytest.raises(_Interrupted):
+        _with_alarm(0.01, loss.backward)
+    assert a.grad is None

@@ -144,6 +144,10 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 value = type(self)(value, dtype=self.data.dtype)
+            elif type(value)._engine is not type(self)._engine:
+                raise TypeError(f"assigned grad is a tensor of the {type(value)._engine.name!r} "
+                                f"engine, but the tensor is of the {type(self)._engine.name!r} "
+                                f"engine")
             if value.shape != self.shape:
                 raise ValueError(f"assigned grad has shape {value.shape}, "
                                  f"but the tensor has shape {self.shape}")
