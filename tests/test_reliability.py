@@ -414,3 +414,37 @@ def test_item_27_signal_interrupts_backward(engine):
     with pytest.raises(_Interrupted):
         _with_alarm(0.01, loss.backward)
     assert a.grad is None
+
+
+# -- 10 ---------------------------------------------------------------------
+
+def test_item_10_vjp_fn_from_threads(engine):
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((6, 5))
+    x0 = rng.standard_normal((4, 6))
+    out, vjp_fn = ag.vjp(lambda x: (x @ ag.Tensor(W)).tanh() * 3.0, x0)
+    cts = [rng.standard_normal(out.shape) for _ in range(8)]
+    refs = [vjp_fn(ct)[0] for ct in cts]
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    bad = []
+
+    def worker(tid):
+        try:
+            for k in range(60):
+                i = (tid + k) % len(cts)
+                g = vjp_fn(cts[i])[0]
+                if not np.array_equal(g, refs[i]):
+                    bad.append(f"thread {tid} call {k}: wrong gradient")
+        except Exception as e:  # noqa: BLE001
+            bad.append(f"thread {tid}: {type(e).__name__}: {e}")
+
+    try:
+        ts = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not bad, bad[:5]
