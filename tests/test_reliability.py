@@ -448,3 +448,32 @@ def test_item_10_vjp_fn_from_threads(engine):
     finally:
         sys.setswitchinterval(old)
     assert not bad, bad[:5]
+
+
+# -- 16 ---------------------------------------------------------------------
+
+def test_item_16_mixed_precision_sums_identical_across_engines(both_engines):
+    import itertools
+    from autograd_c.ops import Op
+    # a rule that hands a float64 gradient to a float32 input
+    up = Op("test.up64", lambda x: (x.copy(), None),
+            lambda ctx, g, needs: ((g * 1.0000001).astype(np.float64),))
+    x0 = np.random.default_rng(0).standard_normal(1000).astype(np.float32)
+
+    def run(E, order):
+        x = E.Tensor(x0, requires_grad=True)
+        terms = {"a": lambda: (x * 1.1).sum(), "b": lambda: (x * 1.3).sum(),
+                 "U": lambda: E.apply(up, (x,), None).sum(),
+                 "V": lambda: (E.apply(up, (x,), None) * 0.3).sum()}
+        loss = None
+        for k in order:
+            t = terms[k]()
+            loss = t if loss is None else loss + t
+        loss.backward()
+        return x.grad.data
+
+    C, P = both_engines
+    for order in itertools.permutations("abUV"):
+        gc_, gp = run(C, order), run(P, order)
+        assert gc_.dtype == gp.dtype == np.float32
+        assert np.array_equal(gc_, gp), order

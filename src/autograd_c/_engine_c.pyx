@@ -716,9 +716,20 @@ cdef void _cb_release(PyObject *p) noexcept:
 cdef PyObject *_cb_add(PyObject *acc, PyObject *g, int inplace) except NULL:
     r = fast_inplace(ADD, <object>acc, <object>g) if inplace else fast_add(<object>acc, <object>g)
     if r is NotImplemented:
-        r = PyNumber_InPlaceAdd(<object>acc, <object>g) if inplace else PyNumber_Add(<object>acc, <object>g)
+        # in place only when numpy would not promote: a float32 buffer must
+        # not round a float64 gradient into itself (the python engine's
+        # acc + g promotes, and both engines cast once, at commit)
+        if inplace and _same_dtype(<object>acc, <object>g):
+            r = PyNumber_InPlaceAdd(<object>acc, <object>g)
+        else:
+            r = PyNumber_Add(<object>acc, <object>g)
     Py_INCREF(r)                # the scheduler receives a new reference
     return <PyObject *>r
+
+
+cdef inline bint _same_dtype(object acc, object g):
+    gd = getattr(g, "dtype", None)
+    return gd is None or gd == acc.dtype
 
 
 # Leaves (parameters) may be shared by backward passes running in several
