@@ -477,3 +477,58 @@ def test_item_16_mixed_precision_sums_identical_across_engines(both_engines):
         gc_, gp = run(C, order), run(P, order)
         assert gc_.dtype == gp.dtype == np.float32
         assert np.array_equal(gc_, gp), order
+
+
+# -- 24 ---------------------------------------------------------------------
+
+class MyT(ag.Tensor):
+    def double(self):
+        return self * 2.0
+
+
+class Tagged(ag.Tensor):
+    def __init__(self, data, tag):
+        super().__init__(data, requires_grad=True)
+        self.tag = tag
+
+
+class Neg(ag.Tensor):
+    __slots__ = ()
+
+    def __neg__(self):
+        return "overridden"
+
+
+class MyP(nn.Parameter):
+    pass
+
+
+def test_item_24_subclasses_of_tensor_and_parameter(engine):
+    t = MyT(np.ones(3), requires_grad=True)
+    assert isinstance(t, MyT) and isinstance(t, ag.Tensor) and type(t).__name__ == "MyT"
+    assert isinstance(t, engine.Tensor)
+    y = (t * t).sum() + t.double().sum()
+    y.backward()
+    assert t.grad.tolist() == [4.0] * 3
+    s = Tagged([1.0, 2.0], tag="a")
+    assert s.tag == "a" and s.requires_grad
+    (s * 3.0).sum().backward()
+    assert s.grad.tolist() == [3.0, 3.0]
+    assert -Neg([1.0]) == "overridden"
+    p = MyP(np.ones(2))
+    assert isinstance(p, MyP) and isinstance(p, nn.Parameter) and p.requires_grad
+    (p * 3.0).sum().backward()
+    assert p.grad.tolist() == [3.0, 3.0]
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = MyP(np.ones((2, 2)))
+
+    m = M()
+    assert [n for n, _ in m.named_parameters()] == ["w"]
+    with ag.no_grad():
+        p -= 1.0
+    assert p.tolist() == [0.0, 0.0]
+    # the concrete class is built once per engine
+    assert type(MyT([1.0])) is type(t)

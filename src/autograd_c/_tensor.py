@@ -45,6 +45,24 @@ def check_requires_grad_dtype(dtype) -> None:
             f"only floating point tensors can require gradients, got dtype {np.dtype(dtype)}")
 
 
+def concrete_subclass(cls, engine_cls):
+    """``cls`` (a user subclass of ``Tensor`` or ``nn.Parameter``, engine-less)
+    combined with ``engine_cls`` (an engine's concrete tensor class, which
+    supplies the storage): what ``cls(...)`` builds. Same name; cls's own
+    methods come first; ``isinstance(t, cls)`` holds. Cached on ``cls``."""
+    cache = cls.__dict__.get("_ag_concrete")
+    if cache is None:
+        cache = {}
+        type.__setattr__(cls, "_ag_concrete", cache)
+    k = cache.get(engine_cls)
+    if k is None:
+        k = type(cls.__name__, (cls, engine_cls),
+                 {"__slots__": (), "__module__": cls.__module__,
+                  "__qualname__": cls.__qualname__, "_ag_user_class": cls})
+        cache[engine_cls] = k
+    return k
+
+
 def to_array(data, dtype=None, copy=True) -> np.ndarray:
     """Array for a new tensor; rejects data numpy can only hold as objects."""
     if isinstance(data, Tensor):
@@ -76,6 +94,8 @@ class Tensor:
     def __new__(cls, *args, **kwargs):
         if cls is Tensor:
             cls = _current_engine().Tensor
+        elif cls._engine is None:       # a user subclass of this abstract class
+            cls = concrete_subclass(cls, _current_engine().Tensor)
         return super().__new__(cls) if cls.__new__ is Tensor.__new__ else cls.__new__(cls)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):

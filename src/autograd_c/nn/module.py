@@ -34,6 +34,9 @@ class Parameter(_tensor.Tensor):
         if cls is Parameter:
             from .. import engines
             cls = _parameter_class(engines.current)
+        elif cls._engine is None:       # a user subclass of Parameter
+            from .. import engines
+            cls = _tensor.concrete_subclass(cls, _parameter_class(engines.current))
         return cls._raw_new(cls)
 
     def __init__(self, data, requires_grad: bool = True, dtype=None):
