@@ -532,3 +532,51 @@ def test_item_24_subclasses_of_tensor_and_parameter(engine):
     assert p.tolist() == [0.0, 0.0]
     # the concrete class is built once per engine
     assert type(MyT([1.0])) is type(t)
+
+
+# -- 21 ---------------------------------------------------------------------
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(3, 4)
+        self.l2 = nn.Linear(4, 2)
+        self.extra = MyP(np.arange(2.0))
+        self.shared = [self.l1]             # the same module twice
+
+    def forward(self, x):
+        return self.l2(self.l1(x).tanh()) * self.extra
+
+
+def test_item_21_deepcopy_and_pickle(engine):
+    m = _Net()
+    x = ag.Tensor(np.ones((2, 3)))
+    m(x).sum().backward()
+    for m2 in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        ps, ps2 = list(m.named_parameters()), list(m2.named_parameters())
+        assert [n for n, _ in ps] == [n for n, _ in ps2]
+        for (n, p), (_, q) in zip(ps, ps2):
+            assert type(q) is type(p) and isinstance(q, engine.Tensor), n
+            assert q is not p and q.data is not p.data and np.array_equal(q.data, p.data)
+            assert q.requires_grad and q.is_leaf
+            assert np.array_equal(q.grad.data, p.grad.data) and q.grad is not p.grad
+        assert m2.shared[0] is m2.l1
+        # the copy trains on its own
+        m2(x).sum().backward()
+        assert np.array_equal(m2.l1.weight.grad.data, 2 * m.l1.weight.grad.data)
+        with ag.no_grad():
+            m2.l1.weight -= 1.0
+        assert not np.array_equal(m2.l1.weight.data, m.l1.weight.data)
+    t = Tagged([1.0, 2.0], tag="z")
+    for t2 in (copy.deepcopy(t), pickle.loads(pickle.dumps(t))):
+        assert type(t2) is type(t) and t2.tag == "z" and t2.tolist() == [1.0, 2.0]
+    plain = ag.Tensor(np.arange(3), dtype=np.int32)
+    for t2 in (copy.deepcopy(plain), pickle.loads(pickle.dumps(plain))):
+        assert type(t2) is type(plain) and t2.dtype == np.int32 and not t2.requires_grad
+    # like torch: a non-leaf cannot be deep-copied or pickled
+    y = m.l1.weight * 2.0
+    with pytest.raises(RuntimeError, match="leaf"):
+        copy.deepcopy(y)
+    with pytest.raises(RuntimeError, match="leaf"):
+        pickle.dumps(y)
+    assert copy.deepcopy(y.detach()).tolist() == y.tolist()

@@ -45,6 +45,40 @@ def check_requires_grad_dtype(dtype) -> None:
             f"only floating point tensors can require gradients, got dtype {np.dtype(dtype)}")
 
 
+def _rebuild_tensor(cls, engine_name, data, requires_grad, grad, state=None):
+    """Inverse of ``Tensor.__reduce_ex__`` (no __init__ is run, as for any
+    unpickled object)."""
+    from . import engines
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"cannot rebuild a tensor of class {cls!r}")
+    if cls._engine is None:
+        # an abstract class (Tensor, nn.Parameter, or a user subclass of
+        # either): its concrete class on the recorded engine
+        eng = engines.available.get(engine_name, engines.current)
+        from .nn.module import Parameter, _parameter_class
+        if cls is Tensor:
+            cls = eng.Tensor
+        elif issubclass(cls, Parameter):
+            pc = _parameter_class(eng)
+            cls = pc if cls is Parameter else concrete_subclass(cls, pc)
+        else:
+            cls = concrete_subclass(cls, eng.Tensor)
+    t = cls.__new__(cls)
+    t.data = to_array(data, copy=False)
+    t._rg = bool(requires_grad)
+    t._node = None
+    t._grad = None
+    t._version = 0
+    t._base = None
+    if grad is not None:
+        if not isinstance(grad, cls._engine.Tensor):
+            grad = cls._engine.Tensor(grad.data if isinstance(grad, Tensor) else grad)
+        t._grad = grad
+    if state:
+        t.__dict__.update(state)
+    return t
+
+
 def concrete_subclass(cls, engine_cls):
     """``cls`` (a user subclass of ``Tensor`` or ``nn.Parameter``, engine-less)
     combined with ``engine_cls`` (an engine's concrete tensor class, which
@@ -247,6 +281,23 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     __hash__ = object.__hash__
+
+    # -- copy and pickle ---------------------------------------------------------
+    def __reduce_ex__(self, protocol):
+        """copy.deepcopy and pickle: a leaf comes back as a leaf of the same
+        class and engine with a copy of its data, requires_grad and .grad.
+        Like torch, a non-leaf is refused (its graph cannot be copied):
+        ``.detach()`` it first. ``autograd_c.save``/``load`` do not pickle."""
+        if self._node is not None:
+            raise RuntimeError(
+                f"only leaf tensors (created by the user, not by an op) can be copied or "
+                f"pickled; this tensor of shape {tuple(self.shape)} has grad_fn "
+                f"<{self._node.name}>: use .detach() to copy its data")
+        cls = type(self)
+        cls = cls.__dict__.get("_ag_user_class", cls)
+        state = getattr(self, "__dict__", None) or None
+        return (_rebuild_tensor, (cls, type(self)._engine.name, self.data, self._rg, self._grad,
+                                  state))
 
     # -- autograd --------------------------------------------------------------
     def backward(self, grad=None, retain_graph: bool = False) -> None:

@@ -57,7 +57,7 @@ def _parameter_class(engine) -> type:
         # for the Python one) allocates the instance
         base = next(k for k in engine.Tensor.__mro__ if not issubclass(k, _tensor.Tensor))
         cls = type("Parameter", (engine.Tensor, Parameter),
-                   {"__slots__": (), "__module__": __name__,
+                   {"__slots__": (), "__module__": __name__, "_ag_user_class": Parameter,
                     "_raw_new": staticmethod(lambda c, _b=base: _b.__new__(c))})
         adopt = getattr(engine, "_adopt_subclass", None)
         if adopt is not None:           # the compiled engine: C operator slots, no GC
