@@ -17,6 +17,7 @@ the same numbers.
 """
 from __future__ import annotations
 
+import os
 import threading
 from time import perf_counter
 
@@ -32,6 +33,17 @@ name = "python"
 # Leaves (parameters) may be shared by backward passes running in several
 # threads: the read-add-write of .grad is done under this lock.
 _commit_lock = threading.Lock()
+
+
+def _after_fork_in_child():
+    # another thread may have held the lock at fork time; it does not exist
+    # in the child, so nobody would ever release it
+    global _commit_lock
+    _commit_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Tensor(_tensor.Tensor):
@@ -136,12 +148,12 @@ def _check(node):
         raise output_version_error(node, node.out_mod)
 
 
-def _run_node(node, g):
+def _run_node(node, ctx, g):
     if not _nondefault[0] or not _gm.hooks:
-        return node.op.backward(node.ctx, g, node.needs)
+        return node.op.backward(ctx, g, node.needs)
     prof = _gm.profiler
     t0 = perf_counter()
-    grads = node.op.backward(node.ctx, g, node.needs)
+    grads = node.op.backward(ctx, g, node.needs)
     if prof is not None:
         prof.record(node.op.name, "backward", perf_counter() - t0)
     if _gm.anomaly:
@@ -149,25 +161,26 @@ def _run_node(node, g):
     return grads
 
 
-def _lift(node):
+def _lift(node, ctx):
     out = None
     if node.out is not None:
         out = Tensor.__new__(Tensor)
         out.data, out._grad, out._version, out._base = node.out, None, 0, None
         out._rg, out._node = True, node
-    return lift(node.ctx, [t for t, _ in node.saved], node.out, out)
+    return lift(ctx, [t for t, _ in node.saved], node.out, out)
 
 
-def _run_node_graph(node, g):
+def _run_node_graph(node, ctx, g):
     """The VJP on Tensors, recorded (``create_graph``)."""
     with enable_grad():
-        grads = node.op.backward(_lift(node), g, node.needs)
+        grads = node.op.backward(_lift(node, ctx), g, node.needs)
     if _nondefault[0] and _gm.hooks and _gm.anomaly:
         anomaly_check(node, [getattr(x, "data", x) for x in grads])
     return grads
 
 
 def _release(node):
+    node.freed = True           # first: see the check in run_backward
     node.ctx = None
     node.saved = ()
     node.out = None
@@ -218,8 +231,17 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
         g = buffers.pop(node, None)
         if capture is not None and g is not None and capture.wants(node):
             capture.add(node, g)
-        grads = run(node, g) if g is not None else None
+        # read what the node needs, then check it was not released by a pass
+        # in another thread in the meantime (_release sets freed first)
         edges = node.edges
+        ctx = node.ctx
+        if node.freed:
+            raise node_freed_error(node)
+        grads = run(node, ctx, g) if g is not None else None
+        if grads is not None and (not isinstance(grads, tuple) or len(grads) != len(edges)):
+            raise RuntimeError(f"autograd_c scheduler: node '{node.op.name}' returned "
+                               f"{len(grads) if isinstance(grads, tuple) else type(grads).__name__}"
+                               f" gradients for {len(edges)} inputs")
         if not retain_graph:
             _release(node)
         for i, e in enumerate(edges):
@@ -249,6 +271,12 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
 
 
 def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None):
+    if not isinstance(tensor, Tensor):
+        eng = getattr(type(tensor), "_engine", None)
+        raise TypeError(f"backward(): expected a tensor of the 'python' engine, got "
+                        + (f"a tensor of the {eng.name!r} engine"
+                           if isinstance(tensor, _tensor.Tensor) and eng is not None
+                           else f"a {type(tensor).__name__}"))
     root, g = backward_entry(tensor, grad, Tensor, create_graph)
     if capture is not None:
         if root is None:
