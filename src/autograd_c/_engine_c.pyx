@@ -34,6 +34,8 @@ from autograd_c._graph import (anomaly_check, backward_entry, node_freed_error, 
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
+from autograd_c.hooks import active as _hooks_active
+from autograd_c.hooks import run_post_accumulate_grad_hooks as _run_post_hooks
 
 name = "c"
 
@@ -683,7 +685,40 @@ cdef object _commit_lock = threading.Lock()
 cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
     with _commit_lock:
         _commit_locked(<TensorBase>leaf, <object>g, owned)
+    if _collecting:
+        _note_committed(<object>leaf)
     return 0
+
+
+# Post-accumulate-grad hooks (autograd_c.hooks). Only while some backward pass
+# that found hooks registered is running is _collecting non-zero; such a pass
+# collects, in a thread-local list, the leaves committed by this thread, and
+# runs their hooks once ag_backward has returned (outside the commit lock).
+cdef Py_ssize_t _collecting = 0
+_hook_tls = threading.local()
+
+
+cdef void _note_committed(object leaf) except *:
+    pending = getattr(_hook_tls, "pending", None)
+    if pending is not None:
+        (<list>pending).append(leaf)
+
+
+cdef _backward_with_hooks(object tensor, object root, object g, bint retain_graph):
+    global _collecting
+    prev = getattr(_hook_tls, "pending", None)
+    cdef list pending = []
+    _hook_tls.pending = pending
+    _collecting += 1
+    try:
+        if root is None:
+            _cb_commit(<PyObject *>tensor, <PyObject *>g, 0)
+        else:
+            ag_backward(&OPS, <PyObject *>root, <PyObject *>g, retain_graph)
+    finally:
+        _collecting -= 1
+        _hook_tls.pending = prev
+    _run_post_hooks(pending)
 
 
 cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
@@ -716,7 +751,9 @@ OPS.commit = _cb_commit
 
 def backward(tensor, grad, retain_graph=False):
     root, g = backward_entry(tensor, grad, Tensor)
-    if root is None:
+    if _hooks_active[0]:
+        _backward_with_hooks(tensor, root, g, bool(retain_graph))
+    elif root is None:
         _cb_commit(<PyObject *>tensor, <PyObject *>g, 0)
     else:
         ag_backward(&OPS, <PyObject *>root, <PyObject *>g, bool(retain_graph))

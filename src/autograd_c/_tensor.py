@@ -229,6 +229,13 @@ class Tensor:
         """Accumulate d(self)/d(leaf) * grad into every leaf's ``.grad``."""
         self._engine.backward(self, grad, retain_graph)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after each backward pass that updated
+        ``self.grad`` (leaf tensors that require grad only). Returns a handle
+        whose ``remove()`` unregisters the hook (see ``autograd_c.hooks``)."""
+        from .hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
+
     # -- arithmetic ------------------------------------------------------------
     def __add__(self, other) -> "Tensor":
         return self._engine.apply(_ops.add, (self, other), None)

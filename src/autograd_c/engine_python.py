@@ -24,6 +24,8 @@ from . import _tensor
 from ._graph import (anomaly_check, backward_entry, node_freed_error, output_version_error, traceback_here,
                      version_error, wrap_forward_error)
 from .grad_mode import nondefault as _nondefault
+from .hooks import active as _hooks_active
+from .hooks import run_post_accumulate_grad_hooks as _run_post_hooks
 from .grad_mode import state as _gm
 
 name = "python"
@@ -209,6 +211,9 @@ def run_backward(root, grad, retain_graph):
         for leaf, g in leaves.items():
             if g is not None:
                 _commit(leaf, g)
+    # 4. post-accumulate-grad hooks, outside the lock, in commit order
+    if _hooks_active[0]:
+        _run_post_hooks([leaf for leaf, g in leaves.items() if g is not None])
 
 
 def backward(tensor, grad, retain_graph=False):
@@ -216,6 +221,8 @@ def backward(tensor, grad, retain_graph=False):
     if root is None:
         with _commit_lock:
             _commit(tensor, g)
+        if _hooks_active[0]:
+            _run_post_hooks((tensor,))
     else:
         run_backward(root, g, retain_graph)
 
