@@ -52,7 +52,11 @@ def main():
     # -- phase 1: 15 steps, different initial weights on every rank -----------------
     local = build(seed=100 + r)
     rank0_init = build(seed=100)       # what rank 0 starts from (for the reference)
+    before = ag.tensor(flat_params(local))
+    dist.broadcast(before, src=0)
+    started_different = not np.array_equal(before.data, flat_params(local))
     ddp = DDP(local, bucket_cap_mb=0.001)   # ~1 KB buckets: several buckets in flight
+    assert np.array_equal(flat_params(local), before.data), "DDP must broadcast rank 0's weights"
     assert len(ddp._buckets) > 1
     opt = optim.SGD(ddp.parameters(), lr=LR, momentum=MOMENTUM)
     for X, y in batches(n, STEPS):
@@ -104,6 +108,7 @@ def main():
 
     print(json.dumps({"rank": r, "world": n, "engine": engine, "bitwise_equal": bitwise,
                       "max_abs_diff_vs_single_process": diff, "moved": moved,
+                      "started_different": started_different,
                       "no_sync_max_abs_diff": diff2}), flush=True)
     dist.destroy_process_group()
 

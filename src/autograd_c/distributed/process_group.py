@@ -21,6 +21,7 @@ import datetime
 import os
 import sys
 import threading
+import time
 import traceback
 from typing import Optional, Union
 
@@ -221,6 +222,10 @@ def abort(message: str = "", errorcode: int = 1) -> None:
         sys.stderr.flush()
     except Exception:   # pragma: no cover - closed streams
         pass
+    if size > 1:
+        # MPI_Abort makes the launcher kill every rank at once, and output the
+        # launcher has not yet forwarded from this rank would be lost with it
+        time.sleep(0.2)
     MPI.COMM_WORLD.Abort(errorcode)
 
 

@@ -180,8 +180,8 @@ class DistributedDataParallel(Module):
         return self.module(*args, **kwargs)
 
     def _unfinished(self, when: str):
-        missing = [n for b in self._buckets for n, p in zip(b.names, b.params)
-                   if id(p) not in self._seen]
+        missing = [n for b in reversed(self._buckets)
+                   for n, p in reversed(list(zip(b.names, b.params))) if id(p) not in self._seen]
         shown = ", ".join(repr(n) for n in missing[:8]) + (" ..." if len(missing) > 8 else "")
         self._seen = set()
         for b in self._buckets:
