@@ -107,6 +107,10 @@ class Work:
         return f"<Work {self._what} {'done' if self._done else 'pending'}>"
 
 
+#: how long a wait busy-polls MPI before it starts sleeping between polls
+SPIN_SECONDS = 0.05
+
+
 def wait_requests(pg: ProcessGroup, reqs: list, what: str, timeout: float) -> None:
     """Wait for MPI requests, polling, and raise DistributedTimeoutError after
     ``timeout`` seconds. Polling (rather than a blocking MPI_Waitall) keeps
@@ -115,13 +119,19 @@ def wait_requests(pg: ProcessGroup, reqs: list, what: str, timeout: float) -> No
     test = MPI.Request.Testall
     if test(reqs):
         return
-    for _ in range(200):            # short collectives: finish without sleeping
+    now = time.monotonic
+    # Busy-poll first, as MPI's own blocking wait does: a large message is
+    # pipelined through shared memory or the network only while both sides
+    # drive MPI's progress engine, and sleeping would stall it.
+    start = now()
+    spin_until = start + SPIN_SECONDS
+    while now() < spin_until:
         if test(reqs):
             return
-    deadline = time.monotonic() + timeout
-    delay = 2e-5
+    deadline = start + timeout
+    delay = 1e-4
     while not test(reqs):
-        if time.monotonic() > deadline:
+        if now() > deadline:
             raise DistributedTimeoutError(
                 f"{what} on rank {pg.rank} of {pg.size} did not complete within "
                 f"{timeout:g} s: some rank never joined it (it hangs, died, or called a "
