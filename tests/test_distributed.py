@@ -180,3 +180,14 @@ def test_fault_a_rank_hangs_bounded_by_timeout():
     assert "DistributedTimeoutError" in res.stderr and "within 1 s" in res.stderr
     assert after < 1.0 + 5.0
     print(f"\nrank 1 hung (timeout 1 s): job ended {after:.2f} s after the fault")
+
+
+def test_train_digits_ddp_example():
+    pytest.importorskip("sklearn", reason="the example needs scikit-learn (examples extra)")
+    script = HERE.parent / "examples" / "train_digits_ddp.py"
+    cmd = [_mpiexec(), "-n", "2", sys.executable, str(script), "--epochs", "4", "--verify"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=_env())
+    _ok(res)
+    acc = float(re.search(r"test accuracy (\d\.\d+) after 4 epochs on 2 rank", res.stdout).group(1))
+    diff = float(re.search(r"one process\)\| = (\S+)", res.stdout).group(1))
+    assert acc > 0.85 and diff < 1e-10, res.stdout
