@@ -111,7 +111,9 @@ def test_not_initialized_errors():
 # -- DistributedDataParallel -----------------------------------------------------------------
 
 def _records(res):
-    return [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    lines = [line for line in res.stdout.splitlines() if line.startswith("[{")]
+    assert len(lines) == 1, res.stdout
+    return json.loads(lines[0])
 
 
 @pytest.mark.parametrize("engine", ["c", "python"])

@@ -34,7 +34,7 @@ from autograd_c._graph import (anomaly_check, backward_entry, node_freed_error, 
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
-from autograd_c.hooks import active as _hooks_active
+from autograd_c.hooks import active as _hooks_active_list
 from autograd_c.hooks import run_post_accumulate_grad_hooks as _run_post_hooks
 
 name = "c"
@@ -695,6 +695,7 @@ cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
 # collects, in a thread-local list, the leaves committed by this thread, and
 # runs their hooks once ag_backward has returned (outside the commit lock).
 cdef Py_ssize_t _collecting = 0
+cdef list _hooks_active = _hooks_active_list     # [number of hooks registered]
 _hook_tls = threading.local()
 
 
@@ -751,7 +752,7 @@ OPS.commit = _cb_commit
 
 def backward(tensor, grad, retain_graph=False):
     root, g = backward_entry(tensor, grad, Tensor)
-    if _hooks_active[0]:
+    if PyList_GET_ITEM(_hooks_active, 0) != <PyObject *>_ZERO:
         _backward_with_hooks(tensor, root, g, bool(retain_graph))
     elif root is None:
         _cb_commit(<PyObject *>tensor, <PyObject *>g, 0)

@@ -120,6 +120,10 @@ def main():
             assert text in str(e), (text, str(e))
         else:
             raise AssertionError(f"no {exc.__name__} for {text}")
+    objs = [None] * n
+    dist.all_gather_object(objs, {"rank": r, "payload": "x" * (100 * r)})
+    assert objs == [{"rank": k, "payload": "x" * (100 * k)} for k in range(n)]
+
     dist.destroy_process_group()
     assert not dist.is_initialized()
     try:
@@ -128,7 +132,8 @@ def main():
         assert "not initialized" in str(e)
     else:
         raise AssertionError("get_rank() after destroy must raise")
-    print(f"rank {r}/{n}: collectives OK ({engine})", flush=True)
+    sys.stdout.write(f"rank {r}/{n}: collectives OK ({engine})\n")   # one write: no interleaving
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

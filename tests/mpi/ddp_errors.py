@@ -62,8 +62,9 @@ def main():
     dist.barrier()
     if r == 0:
         for m in msgs:
-            print("MSG", m, flush=True)
-    print(f"rank {r}: DDP errors OK", flush=True)
+            sys.stdout.write(f"MSG {m}\n")
+    sys.stdout.write(f"rank {r}: DDP errors OK\n")   # one write each: the
+    sys.stdout.flush()                                 # launcher interleaves ranks
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ rank 0's weights), and takes 15 SGD-with-momentum steps on its shard of
 each global batch. Then the weights of all ranks must be bitwise equal, and
 equal (1e-12) to one process training rank 0's initial model on the whole
 global batch. Phase 2: gradient accumulation with no_sync() against the
-same single-process reference. Prints one JSON line per rank.
+same single-process reference. Rank 0 prints one JSON list, a record per rank.
 """
 import json
 import sys
@@ -106,10 +106,16 @@ def main():
         ref2_opt.step()
     diff2 = float(np.max(np.abs(flat_params(ref2) - flat_params(local2))))
 
-    print(json.dumps({"rank": r, "world": n, "engine": engine, "bitwise_equal": bitwise,
+    mine = {"rank": r, "world": n, "engine": engine, "bitwise_equal": bitwise,
                       "max_abs_diff_vs_single_process": diff, "moved": moved,
                       "started_different": started_different,
-                      "no_sync_max_abs_diff": diff2}), flush=True)
+                      "no_sync_max_abs_diff": diff2}
+    # one line, written once by rank 0 (the launcher interleaves the ranks' output)
+    records = [None] * n
+    dist.all_gather_object(records, mine)
+    if r == 0:
+        sys.stdout.write(json.dumps(records) + "\n")
+        sys.stdout.flush()
     dist.destroy_process_group()
 
 

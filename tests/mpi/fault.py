@@ -31,7 +31,8 @@ def main():
     rng = np.random.default_rng(r)
     for step in range(1000):
         if r == 1 and step == 3:
-            print(f"FAULT_AT {time.time():.6f}", flush=True)
+            sys.stdout.write(f"FAULT_AT {time.time():.6f}\n")
+            sys.stdout.flush()
             if mode == "raise":
                 raise ValueError("rank 1 failed on purpose")
             if mode == "kill":
@@ -48,7 +49,7 @@ def main():
         x = ag.tensor(rng.standard_normal((16, 4)))
         model(x).sum().backward()       # rank 0 blocks here once rank 1 is gone
         opt.step()
-    print("rank", r, "finished: the fault was not noticed", flush=True)
+    sys.stdout.write(f"rank {r} finished: the fault was not noticed\n")
 
 
 if __name__ == "__main__":

@@ -14,11 +14,12 @@ and ``autograd_c.nn.parallel.DistributedDataParallel`` for training.
 from .process_group import (DEFAULT_TIMEOUT, DistributedError, DistributedTimeoutError,
                             ProcessGroup, abort, barrier, destroy_process_group, get_rank,
                             get_world_size, init_process_group, is_available, is_initialized)
-from .collectives import (ReduceOp, Work, all_gather, all_gather_into_tensor, all_reduce,
+from .collectives import (ReduceOp, Work, all_gather, all_gather_into_tensor, all_gather_object,
+                          all_reduce,
                           broadcast, gather, reduce, reduce_scatter_tensor, scatter)
 
 __all__ = ["DEFAULT_TIMEOUT", "DistributedError", "DistributedTimeoutError", "ProcessGroup",
            "abort", "barrier", "destroy_process_group", "get_rank", "get_world_size",
            "init_process_group", "is_available", "is_initialized",
-           "ReduceOp", "Work", "all_gather", "all_gather_into_tensor", "all_reduce", "broadcast",
+           "ReduceOp", "Work", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "broadcast",
            "gather", "reduce", "reduce_scatter_tensor", "scatter"]

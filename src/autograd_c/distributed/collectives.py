@@ -24,6 +24,7 @@ moved as bytes.
 from __future__ import annotations
 
 import enum
+import pickle
 import time
 from typing import Callable, List, Optional, Sequence
 
@@ -33,7 +34,8 @@ from .._tensor import Tensor
 from .process_group import DistributedTimeoutError, ProcessGroup, _group, _import_mpi
 
 __all__ = ["ReduceOp", "Work", "all_reduce", "broadcast", "reduce", "all_gather",
-           "all_gather_into_tensor", "reduce_scatter_tensor", "gather", "scatter"]
+           "all_gather_into_tensor", "reduce_scatter_tensor", "gather", "scatter",
+           "all_gather_object"]
 
 
 class ReduceOp(enum.Enum):
@@ -388,3 +390,25 @@ def scatter(tensor, scatter_list: Optional[list] = None, src: int = 0, group=Non
         keep = (out,)
     return _run(pg, req, f"scatter(src={src}, shape {tuple(out.shape)})",
                 _written(tensor, out, orig), keep, async_op)
+
+
+def all_gather_object(object_list: list, obj, group=None) -> None:
+    """``object_list[r]`` receives rank r's ``obj`` on every rank (pickled:
+    for small Python objects such as metadata, never for tensor data; only
+    unpickle what your own ranks sent)."""
+    who = "all_gather_object"
+    pg = _group(group, who)
+    if not isinstance(object_list, list) or len(object_list) != pg.size:
+        raise ValueError(f"{who}: object_list must be a list of {pg.size} items (one per rank)")
+    MPI = _import_mpi()
+    data = np.frombuffer(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), dtype=np.uint8)
+    sizes = np.zeros(pg.size, dtype=np.int64)
+    mine = np.array([data.size], dtype=np.int64)
+    Work(pg, [pg.comm.Iallgather(mine, sizes)], f"{who} (sizes)", None, (mine, sizes)).wait()
+    displs = np.zeros(pg.size, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=displs[1:])
+    recv = np.empty(int(sizes.sum()), dtype=np.uint8)
+    req = pg.comm.Iallgatherv(_bytes(MPI, data), [recv, (sizes, displs), MPI.BYTE])
+    Work(pg, [req], who, None, (data, recv)).wait()
+    for r in range(pg.size):
+        object_list[r] = pickle.loads(recv[displs[r]:displs[r] + sizes[r]].tobytes())

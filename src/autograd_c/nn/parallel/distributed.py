@@ -117,7 +117,8 @@ class DistributedDataParallel(Module):
     @staticmethod
     def _check_same_everywhere(pg, named) -> None:
         meta = [(n, tuple(p.shape), p.dtype.str, bool(p.requires_grad)) for n, p in named]
-        metas = pg.comm.allgather(meta)         # small metadata only
+        metas = [None] * pg.size
+        dist.all_gather_object(metas, meta, group=pg)   # small metadata only
         ref = _describe(metas[0])
         for r, m in enumerate(metas[1:], start=1):
             mine = _describe(m)
