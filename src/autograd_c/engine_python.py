@@ -10,7 +10,8 @@ An engine is four things and nothing else:
                        stack once every consumer has delivered (no recursion);
 4. accumulation     -- gradients arriving at a node are summed in a buffer;
                        leaf gradients are summed and committed to ``.grad``
-                       only after the whole pass succeeded.
+                       only after the whole pass succeeded (then, if any are
+                       registered, post-accumulate-grad hooks run: ``hooks.py``).
 
 The compiled engine implements exactly this, in the same order, so both give
 the same numbers.

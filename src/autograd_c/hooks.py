@@ -18,6 +18,7 @@ no hook exists.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import weakref
@@ -86,7 +87,7 @@ def register_post_accumulate_grad_hook(tensor, fn: Callable) -> RemovableHandle:
     with _lock:
         entry = _post_hooks.get(key)
         if entry is None or entry[0]() is not tensor:
-            ref = weakref.ref(tensor, lambda r, k=key: _drop(k, r))
+            ref = weakref.ref(tensor, functools.partial(_drop, key))
             entry = (ref, {})
             _post_hooks[key] = entry
         hid = next(_ids)

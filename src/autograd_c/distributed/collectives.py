@@ -358,7 +358,8 @@ def gather(tensor, gather_list: Optional[list] = None, dst: int = 0, group=None,
         tensors = _check_list(gather_list, pg.size, send, who, "gather_list")
         recv = np.empty((pg.size,) + send.shape, dtype=send.dtype)
         req = pg.comm.Igather(_bytes(MPI, send), _bytes(MPI, recv), root=dst)
-        steps, keep = _unpack_steps(recv, tensors), (send, recv)
+        steps = _unpack_steps(recv, tensors)
+        keep: tuple = (send, recv)
     else:
         if gather_list:
             raise ValueError(f"{who}: only the destination rank {dst} passes a gather_list "
@@ -379,9 +380,9 @@ def scatter(tensor, scatter_list: Optional[list] = None, src: int = 0, group=Non
     out, orig = _out_buffer(tensor, who)
     if pg.rank == src:
         tensors = _check_list(scatter_list, pg.size, out, who, "scatter_list")
-        send = np.stack([t.data for t in tensors]) if tensors else None
+        send = np.stack([t.data for t in tensors])
         req = pg.comm.Iscatter(_bytes(MPI, send), _bytes(MPI, out), root=src)
-        keep = (send, out)
+        keep: tuple = (send, out)
     else:
         if scatter_list:
             raise ValueError(f"{who}: only the source rank {src} passes a scatter_list "

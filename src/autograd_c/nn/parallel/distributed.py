@@ -90,7 +90,7 @@ class DistributedDataParallel(Module):
                              f"got {bucket_cap_mb}")
         self.module = module
         pg = _group(process_group, "DistributedDataParallel")
-        self.__dict__["_pg"] = pg               # (not a Module member)
+        self._pg = pg
         self.bucket_cap_mb = bucket_cap_mb
         self.broadcast_buffers = broadcast_buffers
         named = list(module.named_parameters())
@@ -117,7 +117,7 @@ class DistributedDataParallel(Module):
     @staticmethod
     def _check_same_everywhere(pg, named) -> None:
         meta = [(n, tuple(p.shape), p.dtype.str, bool(p.requires_grad)) for n, p in named]
-        metas = [None] * pg.size
+        metas: list = [None] * pg.size
         dist.all_gather_object(metas, meta, group=pg)   # small metadata only
         ref = _describe(metas[0])
         for r, m in enumerate(metas[1:], start=1):
@@ -150,7 +150,7 @@ class DistributedDataParallel(Module):
     def _sync_from_rank0(self, pg, named) -> None:
         tensors = [p for _, p in named]
         buffers = getattr(self.module, "named_buffers", None)
-        if buffers is not None and self.broadcast_buffers:
+        if callable(buffers) and self.broadcast_buffers:
             tensors += [b for _, b in buffers()]
         works = [dist.broadcast(t, src=0, group=pg, async_op=True) for t in tensors]
         for w in works:
@@ -160,7 +160,9 @@ class DistributedDataParallel(Module):
     def _make_buckets(trained, cap_mb) -> List[_Bucket]:
         cap = cap_mb * 1024 * 1024
         buckets: List[_Bucket] = []
-        cur, names, size, dtype = [], [], 0, None
+        cur: list = []
+        names: List[str] = []
+        size, dtype = 0, None
         for name, p in reversed(trained):
             nbytes = p.data.nbytes
             if cur and (p.dtype != dtype or size + nbytes > cap):
