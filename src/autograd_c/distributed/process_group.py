@@ -7,7 +7,7 @@ The group works on a duplicate of ``MPI.COMM_WORLD``, so its messages never
 mix with any other MPI traffic of the program.
 
 Faults: with ``abort_on_error=True`` (the default) an exception that is not
-caught on some rank prints its traceback, tagged with the rank, and calls
+caught in the main thread of some rank prints its traceback, tagged with the rank, and calls
 ``MPI_Abort``: the launcher then kills every other rank, even one blocked in
 a collective. A rank that dies (signal, ``os._exit``) is noticed by the
 launcher, which does the same. And every wait on a collective is bounded by
@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-import threading
 import time
 import traceback
 from typing import Optional, Union
@@ -241,26 +240,19 @@ def _excepthook(exc_type, exc, tb):
     _report_and_abort(exc_type, exc, tb, "the main thread")
 
 
-def _thread_excepthook(args):
-    if args.exc_type is SystemExit:
-        return _saved_hooks[1](args)
-    name = args.thread.name if args.thread is not None else "a thread"
-    _report_and_abort(args.exc_type, args.exc_value, args.exc_traceback, f"thread {name!r}")
-
+# Only the main thread's uncaught exceptions end the job: a background thread
+# that dies (a progress bar's monitor, a prefetcher) does not mean the rank failed.
 
 def _install_fault_handler() -> None:
     global _saved_hooks
     if _saved_hooks is None:
-        _saved_hooks = (sys.excepthook, threading.excepthook)
+        _saved_hooks = sys.excepthook
     sys.excepthook = _excepthook
-    threading.excepthook = _thread_excepthook
 
 
 def _remove_fault_handler() -> None:
     global _saved_hooks
     if _saved_hooks is not None:
         if sys.excepthook is _excepthook:
-            sys.excepthook = _saved_hooks[0]
-        if threading.excepthook is _thread_excepthook:
-            threading.excepthook = _saved_hooks[1]
+            sys.excepthook = _saved_hooks
         _saved_hooks = None
