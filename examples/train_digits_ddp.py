@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     loss_fn = nn.CrossEntropyLoss()
     if rank == 0:
         print(f"{world} rank(s), engine {ag.engine}, global batch {args.batch} "
-              f"({args.batch // world} per rank), {len(model._buckets)} gradient bucket(s)",
+              f"({args.batch // world} per rank), {len(model.buckets)} gradient bucket(s)",
               flush=True)
     t_start = time.perf_counter()
     for epoch in range(args.epochs):

@@ -57,7 +57,7 @@ def main():
     started_different = not np.array_equal(before.data, flat_params(local))
     ddp = DDP(local, bucket_cap_mb=0.001)   # ~1 KB buckets: several buckets in flight
     assert np.array_equal(flat_params(local), before.data), "DDP must broadcast rank 0's weights"
-    assert len(ddp._buckets) > 1
+    assert len(ddp.buckets) > 1
     opt = optim.SGD(ddp.parameters(), lr=LR, momentum=MOMENTUM)
     for X, y in batches(n, STEPS):
         opt.zero_grad()

@@ -113,6 +113,11 @@ class DistributedDataParallel(Module):
                 ddp._grad_ready(p)
         self._handles = [p.register_post_accumulate_grad_hook(hook) for _, p in trained]
 
+    @property
+    def buckets(self) -> List[List[str]]:
+        """The gradient buckets, in reduction order: each a list of parameter names."""
+        return [list(b.names) for b in self._buckets]
+
     # -- construction --------------------------------------------------------------
     @staticmethod
     def _check_same_everywhere(pg, named) -> None:
