@@ -36,6 +36,8 @@ from autograd_c._graph import (anomaly_check, lift, op_title, backward_entry, no
 from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
 from autograd_c.grad_mode import enable_grad as _enable_grad
+from autograd_c.hooks import active as _hooks_active_list
+from autograd_c.hooks import run_post_accumulate_grad_hooks as _run_post_hooks
 
 name = "c"
 
@@ -705,6 +707,8 @@ cdef int _cb_commit_graph(PyObject *leaf, PyObject *g, int owned) except -1:
     cdef TensorBase t = <TensorBase>leaf
     with _commit_lock:
         t._grad = <object>g if t._grad is None else t._grad + <object>g
+    if _collecting:
+        _note_committed(<object>leaf)
     return 0
 
 
@@ -757,7 +761,42 @@ if hasattr(_os, "register_at_fork"):
 cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
     with _commit_lock:
         _commit_locked(<TensorBase>leaf, <object>g, owned)
+    if _collecting:
+        _note_committed(<object>leaf)
     return 0
+
+
+# Post-accumulate-grad hooks (autograd_c.hooks). Only while some backward pass
+# that found hooks registered is running is _collecting non-zero; such a pass
+# collects, in a thread-local list, the leaves committed by this thread, and
+# runs their hooks once ag_backward has returned (outside the commit lock).
+cdef Py_ssize_t _collecting = 0
+cdef list _hooks_active = _hooks_active_list     # [number of hooks registered]
+_hook_tls = threading.local()
+
+
+cdef void _note_committed(object leaf) except *:
+    pending = getattr(_hook_tls, "pending", None)
+    if pending is not None:
+        (<list>pending).append(leaf)
+
+
+cdef _backward_with_hooks(object tensor, object root, object g, bint retain_graph,
+                          const ag_graph_ops *ops):
+    global _collecting
+    prev = getattr(_hook_tls, "pending", None)
+    cdef list pending = []
+    _hook_tls.pending = pending
+    _collecting += 1
+    try:
+        if root is None:
+            ops.commit(<PyObject *>tensor, <PyObject *>g, 0)
+        else:
+            ag_backward(ops, <PyObject *>root, <PyObject *>g, retain_graph)
+    finally:
+        _collecting -= 1
+        _hook_tls.pending = prev
+    _run_post_hooks(pending)
 
 
 cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
@@ -856,15 +895,13 @@ def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None)
         finally:
             stack.pop()
         return
-    if create_graph:
-        if root is None:
-            _cb_commit_graph(<PyObject *>tensor, <PyObject *>g, 0)
-        else:
-            ag_backward(&OPS_GRAPH, <PyObject *>root, <PyObject *>g, 1)
+    cdef ag_graph_ops *ops = &OPS_GRAPH if create_graph else &OPS
+    if PyList_GET_ITEM(_hooks_active, 0) != <PyObject *>_ZERO:
+        _backward_with_hooks(tensor, root, g, bool(retain_graph or create_graph), ops)
     elif root is None:
-        _cb_commit(<PyObject *>tensor, <PyObject *>g, 0)
+        ops.commit(<PyObject *>tensor, <PyObject *>g, 0)
     else:
-        ag_backward(&OPS, <PyObject *>root, <PyObject *>g, bool(retain_graph))
+        ag_backward(ops, <PyObject *>root, <PyObject *>g, bool(retain_graph or create_graph))
 
 
 def _engine_of(obj):

@@ -349,6 +349,13 @@ class Tensor:
             return
         self._engine.backward(self, gradient, bool(retain_graph), bool(create_graph))
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after each backward pass that updated
+        ``self.grad`` (leaf tensors that require grad only). Returns a handle
+        whose ``remove()`` unregisters the hook (see ``autograd_c.hooks``)."""
+        from .hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
+
     def __pos__(self) -> "Tensor":
         return self
 

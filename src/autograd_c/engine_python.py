@@ -10,7 +10,8 @@ An engine is four things and nothing else:
                        stack once every consumer has delivered (no recursion);
 4. accumulation     -- gradients arriving at a node are summed in a buffer;
                        leaf gradients are summed and committed to ``.grad``
-                       only after the whole pass succeeded.
+                       only after the whole pass succeeded (then, if any are
+                       registered, post-accumulate-grad hooks run: ``hooks.py``).
 
 The compiled engine implements exactly this, in the same order, so both give
 the same numbers.
@@ -26,6 +27,8 @@ from ._graph import (anomaly_check, lift, op_title, backward_entry, node_freed_e
                      version_error, wrap_forward_error)
 from .grad_mode import enable_grad
 from .grad_mode import nondefault as _nondefault
+from .hooks import active as _hooks_active
+from .hooks import run_post_accumulate_grad_hooks as _run_post_hooks
 from .grad_mode import state as _gm
 
 name = "python"
@@ -268,6 +271,9 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
         for leaf, g in leaves.items():
             if g is not None:
                 _commit(leaf, g)
+    # 4. post-accumulate-grad hooks, outside the lock, in commit order
+    if _hooks_active[0]:
+        _run_post_hooks([leaf for leaf, g in leaves.items() if g is not None])
 
 
 def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None):
@@ -288,6 +294,8 @@ def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None)
     if root is None:
         with _commit_lock:
             _commit(tensor, g)
+        if _hooks_active[0]:
+            _run_post_hooks((tensor,))
     else:
         run_backward(root, g, retain_graph or create_graph, create_graph)
 

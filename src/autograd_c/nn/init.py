@@ -48,8 +48,8 @@ def _gen(generator, who: str) -> np.random.Generator:
     if isinstance(inner, np.random.Generator):
         return inner
     if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{who}: generator must be an autograd_c.Generator, a "
-                        f"numpy.random.Generator (np.random.default_rng(seed)) or None, got "
+        raise TypeError(f"{who}: generator must be a numpy.random.Generator "
+                        f"(np.random.default_rng(seed)), an autograd_c.Generator or None, got "
                         f"{type(generator).__name__}")
     return generator
 
