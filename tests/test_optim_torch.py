@@ -348,3 +348,19 @@ def test_foreach_and_fused_accepted_same_numbers(engine, name, kw):
             np.testing.assert_allclose(x, y, rtol=0, atol=1e-10)
     key = "foreach" if "foreach" in kw else "fused"
     assert opt.param_groups[0][key] is True and topt.param_groups[0][key] is True
+
+
+def test_user_subclass_with_own_update(engine):
+    """A user-defined optimizer only needs defaults and ``_update`` (no
+    ``maximize`` key required)."""
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        def _update(self, p, g, state, group):
+            p.data -= group["lr"] * np.sign(g)
+
+    p = nn.Parameter(np.array([1.0, -1.0, 0.5]))
+    p.grad = np.array([3.0, -0.2, 0.0])
+    SignSGD([p]).step()
+    np.testing.assert_allclose(p.data, [0.9, -0.9, 0.5])

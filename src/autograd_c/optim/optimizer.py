@@ -143,7 +143,7 @@ class Optimizer:
         g = p.grad.data
         if g.dtype != p.data.dtype:
             g = g.astype(p.data.dtype)
-        if group["maximize"]:
+        if group.get("maximize"):     # .get: a user subclass may not define it
             g = -g
         state = self.state[p]
         try:
