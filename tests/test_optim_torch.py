@@ -364,3 +364,16 @@ def test_user_subclass_with_own_update(engine):
     p.grad = np.array([3.0, -0.2, 0.0])
     SignSGD([p]).step()
     np.testing.assert_allclose(p.data, [0.9, -0.9, 0.5])
+
+
+def test_zero_grad_keep_zeroes_in_place(engine):
+    p = nn.Parameter(np.ones(3))
+    (p * p).sum().backward()
+    g = p.grad
+    v = g.version
+    opt = optim.Adam([p])
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is g and g.version > v
+    np.testing.assert_array_equal(g.data, 0.0)
+    opt.zero_grad()
+    assert p.grad is None
