@@ -38,6 +38,8 @@ from autograd_c.grad_mode import state as _gm
 from autograd_c.grad_mode import enable_grad as _enable_grad
 from autograd_c.hooks import active as _hooks_active_list
 from autograd_c.hooks import run_post_accumulate_grad_hooks as _run_post_hooks
+from autograd_c.hooks import grad_active as _grad_hooks_list
+from autograd_c.hooks import run_grad_hooks as _run_grad_hooks
 
 name = "c"
 
@@ -659,30 +661,58 @@ cdef int _cb_prepare(PyObject *p) except -1:
     return 0
 
 
+# Tensor.register_hook / retain_grad (autograd_c.hooks): [number registered]
+cdef list _grad_hooks = _grad_hooks_list
+
+
+cdef inline bint _any_grad_hooks():
+    return PyList_GET_ITEM(_grad_hooks, 0) != <PyObject *>_ZERO
+
+
+cdef object _wrap_grad(object g):
+    return _new_tensor(g)
+
+
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
-    cdef Node node = <Node>p
+    grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
+    grads = _vjp(<Node>p, grad)
+    Py_INCREF(grads)            # the scheduler receives a new reference
+    return <PyObject *>grads
+
+
+cdef object _vjp(Node node, object grad):
+    """Run the node's VJP on ``grad`` (the scheduler's summed buffer)."""
     # the scheduler read the edges before this call; a pass in another thread
     # may have released the node since (release sets freed first)
     ctx = node.ctx
     if node.freed:
         raise node_freed_error(node)
     if not _special() or not _gm.hooks:
-        grads = node.info.backward(ctx, <object>g, node.needs)
+        grads = node.info.backward(ctx, grad, node.needs)
     else:
         prof = _gm.profiler
         t0 = perf_counter()
-        grads = node.info.backward(ctx, <object>g, node.needs)
+        grads = node.info.backward(ctx, grad, node.needs)
         if prof is not None:
             prof.record(node.info.op.name, "backward", perf_counter() - t0)
         if _gm.anomaly:
             anomaly_check(node, grads)
-    Py_INCREF(grads)            # the scheduler receives a new reference
-    return <PyObject *>grads
+    return grads
 
 
 cdef PyObject *_cb_apply_graph(PyObject *p, PyObject *g) except NULL:
     """``create_graph``: the VJP run on Tensors, recorded (see _graph.lift)."""
-    cdef Node node = <Node>p
+    grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
+    grads = _vjp_graph(<Node>p, grad)
+    Py_INCREF(grads)
+    return <PyObject *>grads
+
+
+cdef object _vjp_graph(Node node, object grad):
     out_t = None
     if node.out is not None:
         out_t = _new_tensor(node.out)
@@ -690,11 +720,10 @@ cdef PyObject *_cb_apply_graph(PyObject *p, PyObject *g) except NULL:
         (<TensorBase>out_t)._node = node
     lifted = lift(node.ctx, node.saved[::2], node.out, out_t)
     with _enable_grad():
-        grads = node.info.backward(lifted, <object>g, node.needs)
+        grads = node.info.backward(lifted, grad, node.needs)
     if _special() and _gm.hooks and _gm.anomaly:
         anomaly_check(node, [getattr(x, "data", x) for x in grads])
-    Py_INCREF(grads)
-    return <PyObject *>grads
+    return grads
 
 
 cdef PyObject *_cb_add_graph(PyObject *acc, PyObject *g, int inplace) except NULL:
@@ -705,8 +734,11 @@ cdef PyObject *_cb_add_graph(PyObject *acc, PyObject *g, int inplace) except NUL
 
 cdef int _cb_commit_graph(PyObject *leaf, PyObject *g, int owned) except -1:
     cdef TensorBase t = <TensorBase>leaf
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(t, grad, _wrap_grad)
     with _commit_lock:
-        t._grad = <object>g if t._grad is None else t._grad + <object>g
+        t._grad = grad if t._grad is None else t._grad + grad
     if _collecting:
         _note_committed(<object>leaf)
     return 0
@@ -759,8 +791,12 @@ if hasattr(_os, "register_at_fork"):
 
 
 cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>leaf, grad, _wrap_grad)
+        owned = owned and grad is <object>g
     with _commit_lock:
-        _commit_locked(<TensorBase>leaf, <object>g, owned)
+        _commit_locked(<TensorBase>leaf, grad, owned)
     if _collecting:
         _note_committed(<object>leaf)
     return 0
@@ -847,23 +883,36 @@ cdef object _capture_top():
 
 
 cdef PyObject *_cb_apply_capture(PyObject *p, PyObject *g) except NULL:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
     cap = _capture_top()
     if cap.wants(<object>p):
-        cap.add(<object>p, <object>g)
-    return _cb_apply(p, g)
+        cap.add(<object>p, grad)
+    grads = _vjp(<Node>p, grad)
+    Py_INCREF(grads)
+    return <PyObject *>grads
 
 
 cdef PyObject *_cb_apply_graph_capture(PyObject *p, PyObject *g) except NULL:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
     cap = _capture_top()
     if cap.wants(<object>p):
-        cap.add(<object>p, <object>g)
-    return _cb_apply_graph(p, g)
+        cap.add(<object>p, grad)
+    grads = _vjp_graph(<Node>p, grad)
+    Py_INCREF(grads)
+    return <PyObject *>grads
 
 
 cdef int _cb_commit_capture(PyObject *leaf, PyObject *g, int owned) except -1:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>leaf, grad, _wrap_grad)
     cap = _capture_top()
     if cap.wants(<object>leaf):
-        cap.add(<object>leaf, <object>g)
+        cap.add(<object>leaf, grad)
     return 0
 
 

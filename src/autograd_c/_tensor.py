@@ -349,6 +349,23 @@ class Tensor:
             return
         self._engine.backward(self, gradient, bool(retain_graph), bool(create_graph))
 
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient has been computed,
+        before it is used or added to ``.grad``; it may return a replacement.
+        Returns a handle whose ``remove()`` unregisters it."""
+        from .hooks import register_hook
+        return register_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        from .hooks import retain_grad
+        retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        from .hooks import _retained
+        return self._node is not None and self._node in _retained
+
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(self)`` after each backward pass that updated
         ``self.grad`` (leaf tensors that require grad only). Returns a handle

@@ -29,6 +29,8 @@ from .grad_mode import enable_grad
 from .grad_mode import nondefault as _nondefault
 from .hooks import active as _hooks_active
 from .hooks import run_post_accumulate_grad_hooks as _run_post_hooks
+from .hooks import grad_active as _grad_hooks
+from .hooks import run_grad_hooks as _run_grad_hooks
 from .grad_mode import state as _gm
 
 name = "python"
@@ -182,6 +184,13 @@ def _run_node_graph(node, ctx, g):
     return grads
 
 
+def _wrap(g):
+    """An array gradient as the Tensor a hook receives (no copy)."""
+    t = Tensor.__new__(Tensor)
+    t.data, t._grad, t._version, t._base, t._rg, t._node = g, None, 0, None, False, None
+    return t
+
+
 def _release(node):
     node.freed = True           # first: see the check in run_backward
     node.ctx = None
@@ -232,6 +241,8 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
     while ready:
         node = ready.pop()
         g = buffers.pop(node, None)
+        if g is not None and _grad_hooks[0]:
+            g = _run_grad_hooks(node, g, _wrap)
         if capture is not None and g is not None and capture.wants(node):
             capture.add(node, g)
         # read what the node needs, then check it was not released by a pass
@@ -261,6 +272,10 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
             elif gi is not None:
                 prev = leaves[e]
                 leaves[e] = gi if prev is None else prev + gi
+    if _grad_hooks[0]:
+        for leaf, g in leaves.items():
+            if g is not None:
+                leaves[leaf] = _run_grad_hooks(leaf, g, _wrap)
     # 3. commit leaf gradients, only now that nothing can fail any more
     if capture is not None:
         for leaf, g in leaves.items():
@@ -284,6 +299,8 @@ def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None)
                            if isinstance(tensor, _tensor.Tensor) and eng is not None
                            else f"a {type(tensor).__name__}"))
     root, g = backward_entry(tensor, grad, Tensor, create_graph)
+    if root is None and _grad_hooks[0]:
+        g = _run_grad_hooks(tensor, g, _wrap)
     if capture is not None:
         if root is None:
             if capture.wants(tensor):
