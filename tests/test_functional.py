@@ -313,7 +313,9 @@ def test_vjp_does_not_leak(engine, rng):
     def f(x, W):
         refs.append(weakref.ref(x))
         h = (x @ W).tanh()
-        refs.append(weakref.ref(h))
+        # the graph is its nodes: h itself may go (mul by a constant keeps
+        # nothing of h, as in PyTorch), its node must live as long as vjp_fn
+        refs.append(weakref.ref(h.grad_fn))
         return h * 2.0
 
     gc.collect()

@@ -308,7 +308,9 @@ def test_torch_also_rejects_inplace_on_leaf():
 
 def test_error_leaves_grads_untouched_and_retry_after_fresh_forward(engine):
     w = ag.Tensor(np.array(B), requires_grad=True)
-    x = ag.Tensor(np.array(A).T.copy())
+    # x requires grad, so matmul keeps w (for x's gradient); with a constant
+    # x it would keep only x, and changing w would be harmless (as in PyTorch)
+    x = ag.Tensor(np.array(A).T.copy(), requires_grad=True)
     w.grad = ag.Tensor(np.full((2, 3), 0.25))
     loss = (w @ x).sum()
     with ag.no_grad():
@@ -334,12 +336,13 @@ def test_retain_graph_then_modify_raises_on_second_backward(engine):
     np.testing.assert_array_equal(a.grad.data, np.array(B))
 
 
-def test_inplace_on_nonleaf_with_grad_is_out_of_place(engine):
+def test_inplace_on_nonleaf_with_grad_is_true_inplace(engine):
     a = ag.Tensor(np.array(A), requires_grad=True)
     h = a * 2.0
     h0 = h
-    h += 1.0   # recorded: h is rebound to a new tensor; the saved value stays intact
-    assert h is not h0 and h0._version == 0
+    h += 1.0   # recorded, in place as in PyTorch: the alias sees it, the version moves
+    assert h is h0 and h0._version == 1
+    np.testing.assert_allclose(h0.data, 2 * np.array(A) + 1)
     (h * h).sum().backward()
     np.testing.assert_allclose(a.grad.data, 2 * (2 * np.array(A) + 1) * 2)
 

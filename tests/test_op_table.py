@@ -16,6 +16,13 @@ torch = pytest.importorskip("torch")
 POS = "pos"        # strictly positive inputs
 NZ = "nz"          # away from 0 (kinks of abs/relu)
 
+def _setitem(m, a, b):
+    h = a * 1
+    h[[0, 2]] = b * b
+    h[1:2] = h[1:2] * 5
+    return h * a
+
+
 # name -> (function of (m, *inputs), input shapes, input kind, op names it covers).
 # Input kinds: None (standard normal), POS (> 0.5), NZ (|x| >= 0.2), or a
 # callable rng -> list of arrays for special domains. Integer/boolean inputs
@@ -41,6 +48,7 @@ CASES = {
     "relu": (lambda m, a: a.relu() * a, [(2, 3)], NZ, ["relu"]),
     "clamp": (lambda m, a: a.clamp(min=-0.5, max=0.7) * a, [(3, 4)], NZ, ["clamp"]),
     "getitem": (lambda m, a: a[[0, 1, 0]] * a[0:3], [(3, 2)], None, ["getitem", "index_put_add"]),
+    "setitem": (_setitem, [(3, 2), (2,)], None, ["index_put"]),
     "max_dim": (lambda m, a: a.max(1).values * a.sum(1), [(3, 4)], None,
                 ["take_along_dim", "put_along_dim_add"]),
     "matmul": (lambda m, a, b: a @ b, [(2, 3), (3, 4)], None, ["matmul"]),

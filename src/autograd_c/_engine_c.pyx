@@ -31,7 +31,7 @@ from autograd_c import ops as _py_ops
 # public API hands us the ops/ Op objects; _op_info pairs each with its
 # compiled rule.
 from autograd_c import _ops_c
-from autograd_c._graph import (anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error,
+from autograd_c._graph import (_swap_items, anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error,
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
@@ -75,6 +75,7 @@ cdef class OpInfo:
     cdef object forward
     cdef object backward
     cdef unsigned long long saves_mask
+    cdef unsigned long long saves_for[64]    # per input: whose gradients read it
     cdef bint saves_output
 
 
@@ -355,6 +356,8 @@ cdef object _inplace(TensorBase self, int k, object other, object general):
             and type(self) in _FAST_TYPES):
         data = self.data
         if isinstance(other, TensorBase):
+            if (<TensorBase>other)._rg and (not _special() or _gm.grad_enabled):
+                return general(self, other)
             od = (<TensorBase>other).data
         elif isinstance(other, _BaseTensor):
             return general(self, other)
@@ -454,6 +457,9 @@ cdef OpInfo _op_info(object op):
     info.backward = rule.backward
     info.saves_mask = op.saves_mask
     info.saves_output = op.saves_output
+    sf = getattr(op, "saves_for", ())
+    for i in range(64):
+        info.saves_for[i] = sf[i] if i < len(sf) else 0xFFFFFFFFFFFFFFFFULL
     _opcache[slot] = info
     return info
 
@@ -488,6 +494,7 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     # their versions, collected here and turned into one tuple at the end
     cdef PyObject *owners[_MAX_SAVED]
     cdef Py_ssize_t versions[_MAX_SAVED]
+    cdef unsigned long long wanted[_MAX_SAVED]
     cdef Py_ssize_t nsaved = 0
     cdef list saved_more = None
     cdef TensorBase t, owner
@@ -504,6 +511,7 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
                 if nsaved < _MAX_SAVED:
                     owners[nsaved] = <PyObject *>t
                     versions[nsaved] = owner._version
+                    wanted[nsaved] = info.saves_for[i] if i < 64 else 0xFFFFFFFFFFFFFFFFULL
                     nsaved += 1
                 else:
                     if saved_more is None:
@@ -530,7 +538,16 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     # the saved tuple takes its references now, while every owner is surely
     # alive (the forward below may run Python code that drops a view's base)
     saved = _EMPTY
+    cdef Py_ssize_t nkeep = 0
     if edges is not None and nsaved:
+        # keep (and version-check) only what the wanted gradients read
+        for k in range(nsaved):
+            if wanted[k] & mask:
+                owners[nkeep] = owners[k]
+                versions[nkeep] = versions[k]
+                nkeep += 1
+        nsaved = nkeep
+    if edges is not None and (nsaved or saved_more is not None):
         saved = PyTuple_New(2 * nsaved)
         for k in range(nsaved):
             _tuple_set_new(saved, 2 * k, <object>owners[k])
@@ -951,6 +968,20 @@ def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None)
         ops.commit(<PyObject *>tensor, <PyObject *>g, 0)
     else:
         ag_backward(ops, <PyObject *>root, <PyObject *>g, bool(retain_graph or create_graph))
+
+
+def rebase_saved(Node node, TensorBase tensor, old_copy):
+    """See ``engine_python.rebase_saved``."""
+    cdef TensorBase t0 = _new_tensor(old_copy)
+    t0._rg = tensor._rg
+    t0._node = tensor._node
+    node.ctx = _swap_items(node.ctx, {id(tensor.data): old_copy})
+    saved = list(node.saved)
+    for k in range(0, len(saved), 2):
+        if saved[k] is tensor:
+            saved[k] = t0
+            saved[k + 1] = 0
+    node.saved = tuple(saved)
 
 
 def _engine_of(obj):

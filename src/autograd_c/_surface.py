@@ -110,6 +110,20 @@ def _make(op, fname, as_method, reflected=False):
     return fn
 
 
+def _inplace_method(op, name):
+    parse = op.parse
+
+    def method(self, *args, **kw):
+        if parse is not None:
+            ins, params = parse(self, *args, **kw)
+            return self._inplace_op(op, tuple(ins[1:]), params)
+        return self._inplace_op(op, args, kw or None)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``: the result is written into this tensor."
+    return method
+
+
 def install(tensor_cls, namespace):
     """Add every op's methods and dunders to ``tensor_cls`` and its functions
     to ``namespace`` (the package's globals). Returns the function names."""
@@ -129,6 +143,13 @@ def install(tensor_cls, namespace):
                 NUMPY_TABLE.setdefault(np_fn, op)
             elif op.functions:
                 NUMPY_FUNCTIONS.setdefault(np_fn, namespace[op.functions[0]])
+    for op in _ops.REGISTRY.values():
+        # in-place variants (``add_``, ``mul_``, ``clamp_``...) of the
+        # elementwise ops' methods: the result written into the tensor
+        if op.forward.__module__.split(".")[-1].startswith("elementwise"):
+            for m in op.methods:
+                if not hasattr(tensor_cls, m + "_"):
+                    setattr(tensor_cls, m + "_", _inplace_method(op, m + "_"))
     for name, (fn, methods, functions) in _ops.COMPOSITES.items():
         for m in methods:
             setattr(tensor_cls, m, fn)

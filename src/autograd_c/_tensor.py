@@ -430,15 +430,8 @@ class Tensor:
 
     # -- in-place ops ----------------------------------------------------------
     def _inplace(self, op, ufunc, other) -> "Tensor":
-        if self._rg and _gm.grad_enabled:
-            if self._node is None:
-                raise RuntimeError(
-                    f"in-place {op.name} on a leaf tensor of shape {self.shape} that "
-                    f"requires grad; wrap the update in autograd_c.no_grad()")
-            # a recorded in-place op on a non-leaf becomes the out-of-place op
-            # (the name is rebound to the result; the old value stays intact
-            # for the nodes that saved it)
-            return self._engine.apply(op, (self, other), None)
+        if _gm.grad_enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
+            return self._inplace_recorded(op, (other,), None)
         other_data = other.data if isinstance(other, Tensor) else other
         try:
             ufunc(self.data, other_data, out=self.data, casting="same_kind")
@@ -450,6 +443,64 @@ class Tensor:
             raise reworded(e, f"in-place {op.name}: tensor of shape {self.shape} and dtype "
                               f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None
         self.mark_modified()
+        return self
+
+    def _inplace_op(self, op, args, kw) -> "Tensor":
+        """``self.<op>_(*args)``: the op's result written into this tensor's
+        memory (aliases and views see it); recorded when a gradient can flow."""
+        if _gm.grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg
+                                                 for a in args)):
+            return self._inplace_recorded(op, args, kw)
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        try:
+            out = op.forward(self.data, *arrays, **(kw or {}))[0]
+        except (ValueError, TypeError, IndexError) as e:
+            raise reworded(e, f"in-place {op.name}_: tensor of shape {self.shape}: {e}") from None
+        self._write(out, op)
+        self.mark_modified()
+        return self
+
+    def _write(self, out, op) -> None:
+        if np.shape(out) != self.data.shape:
+            raise RuntimeError(f"in-place {op.name}_: output with shape {self.data.shape} "
+                               f"doesn't match the broadcast shape {np.shape(out)}")
+        try:
+            np.copyto(self.data, out, casting="same_kind")
+        except TypeError as e:
+            raise TypeError(f"in-place {op.name}_: result type {np.asarray(out).dtype} can't be "
+                            f"cast to the tensor's dtype {self.dtype}: {e}") from None
+
+    def _inplace_recorded(self, op, args, kw) -> "Tensor":
+        """In place, in the graph (as PyTorch): this tensor's memory gets the
+        result, its history becomes the op (gradients flow through it to the
+        old value and to ``args``), and its version is bumped, so a node that
+        saved the old value raises if it is ever run."""
+        if self._node is None and self._rg:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad is being used in an in-place operation "
+                f"({op.name}_ on a tensor of shape {self.shape}); wrap the update in "
+                f"autograd_c.no_grad()")
+        base = self._base
+        if base is not None and base._rg:
+            raise RuntimeError(
+                f"in-place {op.name}_ on a view of a tensor that is part of the autograd graph "
+                f"(view of shape {self.shape}) is not supported: write base[index] = value on "
+                f"the tensor it views instead")
+        r = self._engine.apply(op, (self, *args), kw)
+        old = self.data
+        if r.data.shape != old.shape:
+            raise RuntimeError(f"in-place {op.name}_: output with shape {old.shape} doesn't "
+                               f"match the broadcast shape {r.data.shape}")
+        node = r._node
+        if node is not None and 0 in node.op.saves:
+            # the rule kept this tensor's memory; it gets a private copy of the
+            # old value before the memory is overwritten
+            self._engine.rebase_saved(node, self, old.copy())
+        self._write(r.data, op)
+        self.mark_modified()
+        if node is not None:
+            self._node = node
+            self._rg = True
         return self
 
     def mark_modified(self) -> None:
@@ -486,11 +537,12 @@ class Tensor:
         return self
 
     def __setitem__(self, index, value) -> None:
-        if self._rg and _gm.grad_enabled:
-            kind = "a leaf tensor that requires grad" if self._node is None else \
-                "a tensor that is part of the autograd graph"
-            raise RuntimeError(f"index assignment on {kind} (shape {self.shape}); "
-                               f"use no_grad(), or autograd_c.where / concatenate")
+        """``t[index] = value``; on a tensor in the graph (or with a value
+        that requires grad) recorded as ``index_put``: gradients reach both
+        the old contents (outside ``index``) and ``value``."""
+        if _gm.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
+            self._inplace_recorded(_ops.index_put, (value,), {"index": _index_data(index)})
+            return
         index = _index_data(index)
         value = value.data if isinstance(value, Tensor) else value
         try:

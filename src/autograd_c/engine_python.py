@@ -23,7 +23,7 @@ import threading
 from time import perf_counter
 
 from . import _tensor
-from ._graph import (anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error, traceback_here,
+from ._graph import (_swap_items, anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error, traceback_here,
                      version_error, wrap_forward_error)
 from .grad_mode import enable_grad
 from .grad_mode import nondefault as _nondefault
@@ -94,7 +94,7 @@ def apply(op, args, kw):
             if i in op.saves:
                 # a view's version lives on the tensor whose memory it shares
                 owner = a if a._base is None else a._base
-                saved.append((a, owner._version))
+                saved.append((a, owner._version, i))
             if a._rg:
                 record = True
                 edges.append(a if a._node is None else a._node)
@@ -128,7 +128,11 @@ def apply(op, args, kw):
         node.ctx = ctx
         node.edges = tuple(edges)
         node.needs = tuple(needs)
-        node.saved = tuple(saved)
+        # keep (and version-check) only what the wanted gradients read
+        sf = op.saves_for
+        node.saved = tuple((t, v) for t, v, i in saved
+                           if i >= len(sf) or any(needs[j] for j in range(len(needs))
+                                                  if sf[i] >> j & 1))
         node.out = out if op.saves_output else None
         node.out_mod = None
         node.freed = False
@@ -182,6 +186,17 @@ def _run_node_graph(node, ctx, g):
     if _nondefault[0] and _gm.hooks and _gm.anomaly:
         anomaly_check(node, [getattr(x, "data", x) for x in grads])
     return grads
+
+
+def rebase_saved(node, tensor, old_copy):
+    """An in-place op overwrites ``tensor``, which ``node`` saved: give the
+    node a private copy of the old value, as a Tensor with the old history
+    (so create_graph still differentiates through it)."""
+    t0 = Tensor.__new__(Tensor)
+    t0.data, t0._grad, t0._version, t0._base = old_copy, None, 0, None
+    t0._rg, t0._node = tensor._rg, tensor._node
+    node.ctx = _swap_items(node.ctx, {id(tensor.data): old_copy})
+    node.saved = tuple((t0, 0) if t is tensor else (t, v) for t, v in node.saved)
 
 
 def _wrap(g):

@@ -34,19 +34,21 @@ __all__ = ["Op", "REGISTRY", "COMPOSITES", "op", "composite"]
 class Op:
     """One differentiable operation and its public names.
 
-    ``saves``: input positions whose arrays the VJP reads (version-checked);
+    ``saves``: input positions whose arrays the VJP reads (version-checked;
+    ``saves_for`` narrows that to when given inputs need gradients);
     ``saves_output``: the VJP reads the op's own output. ``nin``: number of
     tensor inputs (-1: variadic, ``forward(*arrays, ...)``). The surface
     fields are read by ``autograd_c._surface``.
     """
 
-    __slots__ = ("name", "forward", "backward", "saves", "saves_mask", "saves_output", "nin",
+    __slots__ = ("name", "forward", "backward", "saves", "saves_mask", "saves_for", "saves_output",
+                 "nin",
                  "params", "methods", "functions", "dunders", "rdunders", "view", "parse",
                  "numpy", "doc", "_apply_fn")
 
     def __init__(self, name, forward, backward, saves=(), saves_output=False, *,
-                 methods=(), functions=(), dunders=(), rdunders=(), view=False, parse=None,
-                 numpy=(), doc=None):
+                 saves_for=None, methods=(), functions=(), dunders=(), rdunders=(), view=False,
+                 parse=None, numpy=(), doc=None):
         init = object.__setattr__
         init(self, "name", name)
         init(self, "forward", forward)
@@ -55,6 +57,14 @@ class Op:
         # the positions below 64 as bits, for the compiled engine
         init(self, "saves_mask", sum(1 << i for i in set(self.saves) if i < 64))
         init(self, "saves_output", bool(saves_output))
+        # saves_for={i: (j, ...)}: saved input i is read only for the gradients
+        # of inputs j (mul keeps a only for b's gradient); the engines then
+        # version-check it only when one of those requires grad, as PyTorch
+        # saves only what the gradients asked for need. As bit masks per input.
+        masks = [(1 << 64) - 1] * (max(self.saves, default=-1) + 1)
+        for i, js in (saves_for or {}).items():
+            masks[i] = sum(1 << j for j in js if j < 64)
+        init(self, "saves_for", tuple(masks))
         public = bool(methods or functions or dunders or rdunders or parse or numpy)
         nin, params = _signature_of(forward) if public else (-1, ())
         init(self, "nin", nin)

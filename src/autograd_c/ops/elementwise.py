@@ -41,7 +41,7 @@ class sub:
                 cast_by(_neg(g), b) if needs[1] else None)
 
 
-@op("mul", saves=(0, 1), functions=("mul", "multiply"), methods=("mul", "multiply"),
+@op("mul", saves=(0, 1), saves_for={0: (1,), 1: (0,)}, functions=("mul", "multiply"), methods=("mul", "multiply"),
     dunders=("__mul__",), rdunders=("__rmul__",), numpy=(np.multiply,))
 class mul:
     def forward(input, other):
@@ -53,7 +53,7 @@ class mul:
                 cast(_mul(g, a), b) if needs[1] else None)
 
 
-@op("div", saves=(0, 1), functions=("div", "divide", "true_divide"),
+@op("div", saves=(0, 1), saves_for={0: (1,)}, functions=("div", "divide", "true_divide"),
     methods=("div", "divide", "true_divide"), dunders=("__truediv__",),
     rdunders=("__rtruediv__",), numpy=(np.true_divide,))
 class div:

@@ -7,7 +7,7 @@ from ._helpers import cast, shape_of
 from ._registry import op
 
 
-@op("matmul", saves=(0, 1), functions=("matmul", "mm"), methods=("matmul", "mm"),
+@op("matmul", saves=(0, 1), saves_for={0: (1,), 1: (0,)}, functions=("matmul", "mm"), methods=("matmul", "mm"),
     dunders=("__matmul__",), rdunders=("__rmatmul__",), numpy=(np.matmul,))
 class matmul:
     def forward(input, other):
