@@ -329,14 +329,17 @@ class frac:
 @op("atan2", saves=(0, 1), functions=("atan2", "arctan2"), methods=("atan2", "arctan2"),
     numpy=(np.arctan2,))
 class atan2:
-    """Angle of the point (``other``, ``input``)."""
+    """Angle of the point (``other``, ``input``); the gradient is 0 where
+    ``input**2 + other**2`` is 0 (PyTorch's rule)."""
 
     def forward(input, other):
         return np.arctan2(input, other), (input, other)
 
     def backward(ctx, g, needs):
         a, b = ctx
-        r = g / (a * a + b * b)
+        d = a * a + b * b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(d == 0, 0.0, g / d)        # 0 at the origin, as PyTorch
         return (cast(r * b, a) if needs[0] else None,
                 cast(-r * a, b) if needs[1] else None)
 
@@ -436,7 +439,10 @@ class xlogy:
 
     def forward(input, other):
         with np.errstate(divide="ignore", invalid="ignore"):
-            prod = np.multiply(input, np.log(other))
+            log = np.log(other)
+            if not isinstance(other, np.ndarray):
+                log = float(log)            # a Python number keeps input's dtype
+            prod = np.multiply(input, log)
         out = np.where((np.equal(input, 0)) & ~np.isnan(other), np.zeros((), prod.dtype), prod)
         return out, (input, other)
 
@@ -472,23 +478,24 @@ fmax = _fextremum("fmax", np.fmax, np.greater_equal)
 fmin = _fextremum("fmin", np.fmin, np.less_equal)
 
 
-@op("copysign", functions=("copysign",), methods=("copysign",), numpy=(np.copysign,))
+@op("copysign", saves=(0,), saves_output=True, functions=("copysign",), methods=("copysign",),
+    numpy=(np.copysign,))
 class copysign:
     """``|input|`` with the sign of ``other`` (integers give floats). The
-    gradient for ``input`` is +-grad (0 where ``input`` is 0); for ``other``
-    it is 0, as in PyTorch."""
+    gradient for ``input`` is ``grad * result / input`` (+-grad), 0 where
+    ``input`` is 0 (PyTorch's rule, NaN where ``input`` is NaN); for
+    ``other`` it is 0, as in PyTorch."""
 
     def forward(input, other):
         out = np.copysign(input, other)
-        zero = np.equal(input, 0)
-        flip = np.signbit(input) != np.signbit(other)
-        return out, (zero, flip, cast_info(input, out), cast_info(other, out))
+        return out, (input, out, cast_info(other, out))
 
     def backward(ctx, g, needs):
-        zero, flip, ia, ib = ctx
+        a, out, ib = ctx
         ga = gb = None
         if needs[0]:
-            ga = cast_by(np.where(zero, 0.0, np.where(flip, -g, g)), ia)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ga = cast(g * np.where(a == 0, 0.0, out / a), a)
         if needs[1]:
             gb = cast_by(_zero_grad(g), ib)
         return ga, gb
