@@ -239,3 +239,4 @@ def test_numpy_protocol_reaches_the_new_ops(engine):
         assert out.requires_grad and out.grad_fn.name == name
     assert np.arctan2(a, 2.0).grad_fn.name == "atan2"
     assert np.round(a, 1).grad_fn.name == "round"
+    assert np.clip(a, 0.3, 1.0).grad_fn.name == "clamp"

@@ -249,7 +249,8 @@ def _clamp_parse(input, min=None, max=None):  # noqa: A002
     return (input, min, max), None
 
 
-@op("clamp", functions=("clamp", "clip"), methods=("clamp", "clip"), parse=_clamp_parse)
+@op("clamp", functions=("clamp", "clip"), methods=("clamp", "clip"), parse=_clamp_parse,
+    numpy=(np.clip,))
 class clamp:
     """``min(max(input, min), max)``; ``min``/``max`` are numbers, tensors
     (broadcast, and differentiable) or None. Gradients as PyTorch's
