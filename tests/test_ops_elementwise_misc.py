@@ -13,6 +13,12 @@ torch = pytest.importorskip("torch")
 INF, NAN = float("inf"), float("nan")
 
 
+def f64(data, requires_grad=False):
+    """A float64 tensor whatever the default float dtype (torch's side is
+    built with dtype=torch.float64 where this is used)."""
+    return ag.tensor(np.asarray(data, dtype=np.float64), requires_grad=requires_grad)
+
+
 def _check(ours, theirs, grad=False):
     assert isinstance(ours, ag.Tensor), type(ours)
     assert ours.requires_grad is grad
@@ -93,7 +99,7 @@ def test_isclose_allclose_equal(engine):
     a = [1.0, 1e-9, NAN, INF, 100.0]
     b = [1.0 + 1e-7, 0.0, NAN, INF, 100.1]
     ta, tb = torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64)
-    x, y = ag.tensor(a), ag.tensor(b)
+    x, y = f64(a), f64(b)
     _check(ag.isclose(x, y), torch.isclose(ta, tb))
     _check(x.isclose(y, equal_nan=True), ta.isclose(tb, equal_nan=True))
     _check(ag.isclose(x, y, rtol=1e-2, atol=0.0), torch.isclose(ta, tb, rtol=1e-2, atol=0.0))
@@ -107,8 +113,7 @@ def test_isclose_allclose_equal(engine):
 
 def test_rounding_values_dtypes_and_zero_gradient(engine):
     data = [2.5, -2.5, 0.5, 1.49, -0.7, 3.0, NAN, INF]
-    a, ta = ag.tensor(data, requires_grad=True), torch.tensor(data, dtype=torch.float64,
-                                                               requires_grad=True)
+    a, ta = f64(data, True), torch.tensor(data, dtype=torch.float64, requires_grad=True)
     for name in ["floor", "ceil", "trunc", "round", "sign", "sgn", "frac", "fix"]:
         _check(getattr(ag, name)(a), getattr(torch, name)(ta), grad=True)
     _check(a.round(decimals=1), ta.round(decimals=1), grad=True)
@@ -158,18 +163,18 @@ def test_special_values(engine):
 def test_nan_to_num_and_logit_edges(engine):
     data = [NAN, INF, -INF, 1.0, 0.0]
     for kw in ({}, {"nan": 2.0}, {"posinf": 9.0, "neginf": -9.0}):
-        _check(ag.nan_to_num(ag.tensor(data), **kw), torch.nan_to_num(torch.tensor(data,
+        _check(ag.nan_to_num(f64(data), **kw), torch.nan_to_num(torch.tensor(data,
                                                                       dtype=torch.float64), **kw))
     f32 = np.array(data, dtype=np.float32)
     _check(ag.tensor(f32).nan_to_num(), torch.tensor(f32).nan_to_num())
-    a = ag.tensor(data, requires_grad=True)
+    a = f64(data, True)
     ta = torch.tensor(data, dtype=torch.float64, requires_grad=True)
     ag.nan_to_num(a).sum().backward()
     torch.nan_to_num(ta).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
     p = [-0.1, 0.0, 0.3, 1.0, 1.2]
     for eps in (None, 0.2):
-        a = ag.tensor(p, requires_grad=True)
+        a = f64(p, True)
         ta = torch.tensor(p, dtype=torch.float64, requires_grad=True)
         out, tout = ag.logit(a, eps), torch.logit(ta, eps)
         np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
@@ -184,7 +189,7 @@ def test_binary_edges_gradients(engine):
     x = [0.0, 0.0, 1.5, -2.0, 3.0, NAN, 2.0]
     y = [0.0, -1.0, 2.0, NAN, 3.0, 1.0, -0.0]
     for name in ["xlogy", "fmax", "fmin", "copysign", "atan2", "hypot", "logaddexp"]:
-        a, b = ag.tensor(x, requires_grad=True), ag.tensor(y, requires_grad=True)
+        a, b = f64(x, True), f64(y, True)
         ta = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         tb = torch.tensor(y, dtype=torch.float64, requires_grad=True)
         out, tout = getattr(ag, name)(a, b), getattr(torch, name)(ta, tb)
@@ -195,7 +200,7 @@ def test_binary_edges_gradients(engine):
         np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-15, err_msg=name)
     v, lo, hi = [1.0, 5.0, 2.0, 0.5, NAN], [2.0, 2.0, 2.0, 1.0, 0.0], [0.0, 3.0, 2.0, 1.0, 1.0]
     ts = [torch.tensor(d, dtype=torch.float64, requires_grad=True) for d in (v, lo, hi)]
-    ours = [ag.tensor(d, requires_grad=True) for d in (v, lo, hi)]
+    ours = [f64(d, True) for d in (v, lo, hi)]
     for kw in ({"min": 1, "max": 2}, {"min": 1}, {"max": 2}):
         sel = lambda xs: {k: xs[kw[k]] for k in kw}  # noqa: E731
         out, tout = ag.clamp(ours[0], **sel(ours)), torch.clamp(ts[0], **sel(ts))
