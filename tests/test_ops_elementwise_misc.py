@@ -245,3 +245,19 @@ def test_numpy_protocol_reaches_the_new_ops(engine):
     assert np.arctan2(a, 2.0).grad_fn.name == "atan2"
     assert np.round(a, 1).grad_fn.name == "round"
     assert np.clip(a, 0.3, 1.0).grad_fn.name == "clamp"
+
+
+def test_clamp_in_place(engine):
+    w = f64([0.5, -2.0, 3.0], True)
+    saved = w * w
+    with pytest.raises(RuntimeError, match="clamp_"):
+        w.clamp_(-1, 1)
+    with ag.no_grad():
+        assert w.clamp_(-1, 1) is w
+    np.testing.assert_array_equal(w.detach().numpy(), [0.5, -1.0, 1.0])
+    with pytest.raises(RuntimeError):      # mul saved the old w
+        saved.sum().backward()
+    i = ag.tensor(np.array([1, 5, -3]))
+    i.clip_(min=0, max=ag.tensor(np.array([4, 4, 4])))
+    t = torch.tensor([1, 5, -3]).clip_(min=0, max=torch.tensor([4, 4, 4]))
+    _check(i, t)

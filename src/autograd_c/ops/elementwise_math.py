@@ -557,3 +557,22 @@ def clamp_min(input, min):  # noqa: A002
 def clamp_max(input, max):  # noqa: A002
     """``clamp(input, max=max)``."""
     return clamp(input, None, max)
+
+
+@composite(methods=("clamp_", "clip_"))
+def clamp_(self, min=None, max=None):  # noqa: A002
+    """``clamp`` in place (``self``'s dtype is kept). Not recorded: on a
+    tensor that requires grad it needs ``no_grad()`` (PyTorch records it on
+    non-leaf tensors; here use the out-of-place ``clamp`` there)."""
+    from autograd_c.grad_mode import state
+    if self.requires_grad and state.grad_enabled:
+        kind = "a leaf tensor" if self.grad_fn is None else "a tensor that is part of the graph"
+        raise RuntimeError(f"clamp_(): in-place op on {kind} that requires grad (shape "
+                           f"{tuple(self.shape)}); use no_grad(), or the out-of-place clamp()")
+    if min is None and max is None:
+        raise ValueError("clamp_(): at least one of min and max must be given")
+    lo = min.data if hasattr(min, "_engine") else min
+    hi = max.data if hasattr(max, "_engine") else max
+    np.clip(self.data, lo, hi, out=self.data, casting="same_kind")
+    self.mark_modified()
+    return self
