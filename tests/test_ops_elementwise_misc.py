@@ -258,6 +258,6 @@ def test_clamp_in_place(engine):
     with pytest.raises(RuntimeError):      # mul saved the old w
         saved.sum().backward()
     i = ag.tensor(np.array([1, 5, -3]))
-    i.clip_(min=0, max=ag.tensor(np.array([4, 4, 4])))
-    t = torch.tensor([1, 5, -3]).clip_(min=0, max=torch.tensor([4, 4, 4]))
+    i.clip_(min=ag.tensor(np.array([0, 0, 0])), max=ag.tensor(np.array([4, 4, 4])))
+    t = torch.tensor([1, 5, -3]).clip_(min=torch.tensor([0, 0, 0]), max=torch.tensor([4, 4, 4]))
     _check(i, t)
