@@ -34,7 +34,8 @@ def _binary(name, ufunc, aliases=(), doc=None, dunders=()):
         return _wrap(ufunc(_data(input), _data(other)), input, other)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc or f"``{name}(input, other)``: elementwise numpy.{ufunc.__name__} (no gradient)."
+    fn.__doc__ = doc or (f"``{name}(input, other)``: elementwise numpy.{ufunc.__name__} "
+                         f"(no gradient).")
     names = (name, *aliases)
     return composite(methods=names + tuple(dunders), functions=names)(fn)
 

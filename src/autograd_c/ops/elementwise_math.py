@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._helpers import cast, cast_info, cast_by
+from ._helpers import cast, cast_by, cast_info
 from ._registry import composite, op
 from .elementwise import astype, clamp, mul, pow, where
 
