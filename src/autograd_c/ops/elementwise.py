@@ -246,25 +246,41 @@ class relu:
 
 
 def _clamp_parse(input, min=None, max=None):  # noqa: A002
-    return (input,), {"min": min, "max": max}
+    return (input, min, max), None
 
 
-@op("clamp", saves=(0,), functions=("clamp", "clip"), methods=("clamp", "clip"),
-    parse=_clamp_parse)
+@op("clamp", functions=("clamp", "clip"), methods=("clamp", "clip"), parse=_clamp_parse,
+    numpy=(np.clip,))
 class clamp:
-    def forward(input, min=None, max=None):  # noqa: A002
+    """``min(max(input, min), max)``; ``min``/``max`` are numbers, tensors
+    (broadcast, and differentiable) or None. Gradients as PyTorch's
+    ``clamp_backward``/``clamp_backward_min_max``: ``input`` gets ``grad``
+    where ``min <= input <= max`` (boundaries included, NaN excluded);
+    ``min`` where ``input < min`` (and ``min < max``); ``max`` where
+    ``input > max`` or ``max < min`` (then the result is ``max``)."""
+
+    def forward(input, min, max):  # noqa: A002
         if min is None and max is None:
             raise ValueError("clamp(): at least one of min and max must be given")
-        return np.clip(input, min, max), (input, min, max)
+        out = np.clip(input, min, max)
+        keep = below = above = None
+        if min is not None:
+            below = np.less(input, min)
+            keep = np.greater_equal(input, min)
+        if max is not None:
+            above = np.greater(input, max)
+            keep = np.less_equal(input, max) if keep is None else keep & np.less_equal(input, max)
+        if below is not None and above is not None:
+            below = below & np.less(min, max)
+            above = above | np.less(max, min)
+        return out, (keep, below, above, cast_info(input, out), cast_info(min, out),
+                     cast_info(max, out))
 
     def backward(ctx, g, needs):
-        a, lo, hi = ctx
-        mask = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            mask = mask & (a >= lo)
-        if hi is not None:
-            mask = mask & (a <= hi)
-        return (g * mask,)
+        keep, below, above, ia, ilo, ihi = ctx
+        return (cast_by(np.where(keep, g, 0.0), ia) if needs[0] else None,
+                cast_by(np.where(below, g, 0.0), ilo) if needs[1] else None,
+                cast_by(np.where(above, g, 0.0), ihi) if needs[2] else None)
 
 
 @op("astype", functions=(), methods=("astype",))
