@@ -14,8 +14,19 @@ from .isolated import child_main, run_child
 from .report import meta, render_workload
 from .systems import FLOOR, NOT_INSTALLED, SYSTEMS, have, torch_module
 from .timing import time_workload
-from .workloads import (CHAIN_OPS, DESCRIPTIONS, LONG_CHAIN_OPS, LONG_CHAIN_OPS_QUICK, MEM_OPS,
-                        MEM_OPS_QUICK, SUBPROCESS, TIMED, WORKLOADS)
+from .workloads import (
+    CHAIN_OPS,
+    DESCRIPTIONS,
+    LONG_CHAIN_OPS,
+    LONG_CHAIN_OPS_QUICK,
+    MEM_OPS,
+    MEM_OPS_QUICK,
+    SUBPROCESS,
+    TIMED,
+    WORKLOADS,
+    is_chain,
+    loss_tolerance,
+)
 
 USAGE = "Benchmarks: ``python -m autograd_c.bench [--quick] [--json] [--only W] [--threads N]``."
 
@@ -50,13 +61,15 @@ def run_timed(w, args, systems, installed, rounds, result):
         e = {"median_s": med, "min_s": min(samples[s]), "ratio_to_floor": med / floor,
              "rounds": len(samples[s]), "calls_per_sample": inner[s],
              "first_loss": losses[s]}
-        if w == "elementwise_chain":
+        if is_chain(w):
             e["per_op_s"] = med / CHAIN_OPS
-        ok = np.isclose(losses[s], losses[FLOOR], rtol=1e-7, atol=1e-9)
+        rtol, atol = loss_tolerance(w)
+        ok = np.isclose(losses[s], losses[FLOOR], rtol=rtol, atol=atol)
         e["matches_floor"] = bool(ok)
         entry["systems"][s] = e
-    if w == "elementwise_chain" and "c" in avail and "python" in avail:
-        result["ratios"]["compiled_over_pure_elementwise"] = (
+    if is_chain(w) and "c" in avail and "python" in avail:
+        key = "compiled_over_pure_elementwise" + ("_f32" if w.endswith("_f32") else "")
+        result["ratios"][key] = (
             statistics.median(samples["python"]) / statistics.median(samples["c"]))
     return entry
 
@@ -80,15 +93,13 @@ def run_isolated(sub, args, systems, installed, result):
             for w in order:
                 result["workloads"][w]["systems"][s] = NOT_INSTALLED
             continue
-        for g in [[w] for w in order]:
-            spec = ",".join(f"{w}:{n_ops[w]}" for w in g)
-            r = run_child(spec, s, args.threads, timeout)
-            for w in g:
-                result["workloads"][w]["systems"][s] = r[w]
+        for w in order:
+            r = run_child(f"{w}:{n_ops[w]}", s, args.threads, timeout)
+            result["workloads"][w]["systems"][s] = r[w]
     for w in order:
         entry = result["workloads"][w]
         fl = entry["systems"].get(FLOOR, {})
-        for s, r in entry["systems"].items():
+        for r in entry["systems"].values():
             if isinstance(r, dict) and "seconds" in r and "seconds" in fl:
                 r["per_op_s"] = r["seconds"] / n_ops[w]
                 r["ratio_to_floor"] = r["seconds"] / fl["seconds"]

@@ -8,7 +8,7 @@ import numpy as np
 
 from .systems import torch_module
 from .threads import THREAD_VARS
-from .workloads import SUBPROCESS, TIMED
+from .workloads import SUBPROCESS, TIMED, is_chain
 
 
 def fmt_time(s):
@@ -32,7 +32,7 @@ def table(headers, rows):
 
 
 def _timed_rows(w, entry):
-    headers = ["system", "median", "min", "x floor", "per op" if w == "elementwise_chain"
+    headers = ["system", "median", "min", "x floor", "per op" if is_chain(w)
                else "rounds", "check"]
     rows = []
     for s, e in entry["systems"].items():

@@ -7,13 +7,15 @@ workloads: one forward + backward (+ SGD update for the MLP), returning the loss
 - ``autograd``: HIPS autograd.
 
 All of them do the same arithmetic from the same starting numbers
-(``workloads.mlp_data`` / ``workloads.chain_data``), so their first losses agree.
+(``workloads.mlp_data`` / ``workloads.chain_data``), so their first losses agree;
+they compute in the dtype of those numbers (float64, or float32 for the ``_f32``
+workloads), with Python-float constants that do not promote.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .workloads import MLP_SIZES, chain_data, chain_reps, mlp_data
+from .workloads import chain_data, chain_reps, dtype_of, is_chain, is_mlp, mlp_data
 
 SYSTEMS = ("numpy", "c", "python", "torch", "autograd")
 FLOOR = "numpy"
@@ -101,7 +103,7 @@ def mlp_torch(x, y, params, LR):
     torch = torch_module()
     X = torch.from_numpy(x.copy())
     Y = torch.from_numpy(y.copy())
-    ps = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params]
+    ps = [torch.from_numpy(p.copy()).requires_grad_() for p in params]   # dtype kept
     W1, b1, W2, b2, W3, b3 = ps
 
     def step():
@@ -238,8 +240,8 @@ BUILDERS = {
 
 def build_step(workload, system):
     """``step()`` of timed ``workload`` on ``system``, from the shared start."""
-    if workload in MLP_SIZES:
+    if is_mlp(workload):
         return BUILDERS["mlp"][system](*mlp_data(workload))
-    if workload == "elementwise_chain":
-        return BUILDERS["chain"][system](*chain_data())
+    if is_chain(workload):
+        return BUILDERS["chain"][system](*chain_data(dtype=dtype_of(workload)))
     raise ValueError(workload)
