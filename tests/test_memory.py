@@ -15,9 +15,8 @@ import weakref
 import numpy as np
 import pytest
 
-from conftest import require_compiled
-
 import autograd_c as ag
+from conftest import require_compiled
 
 LONG = os.environ.get("AUTOGRAD_C_LONG", "") not in ("", "0")
 
