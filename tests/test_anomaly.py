@@ -8,25 +8,13 @@ import numpy as np
 import pytest
 
 import autograd_c as ag
-from autograd_c import engines
 from conftest import needs_torch
 
 THIS_FILE = os.path.basename(__file__)
 
 
-def _c_trace_broken():
-    """The compiled Node keeps ``trace`` as a private cdef attribute, so the shared
-    anomaly check cannot read it (AttributeError) -- reported to the lead."""
-    return "c" in engines.available and not hasattr(engines.available["c"].Node, "trace")
-
-
 @pytest.fixture
-def anomaly_engine(engine, request):
-    if engine.name == "c" and _c_trace_broken():
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="_engine_c.Node.trace is a private cdef attribute: "
-            "_graph.anomaly_check raises AttributeError instead of AnomalyError "
-            "(fix: `cdef readonly object trace`)"))
+def anomaly_engine(engine):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # numpy's divide-by-zero notes
         yield engine

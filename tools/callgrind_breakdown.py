@@ -68,7 +68,8 @@ def measure(system, steps, tmp):
         out = os.path.join(tmp, f"cg.{system}.{n}")
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                         sys.executable, script, system, str(n)],
-                       check=True, capture_output=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+                       check=True, capture_output=True,
+                       env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
         runs.append(self_costs(out))
     base, full = runs
     return {k: full[k] - base.get(k, 0) for k in full}
