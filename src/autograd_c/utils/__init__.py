@@ -1,5 +1,5 @@
 """Utilities in PyTorch's layout: ``autograd_c.utils.data`` (datasets,
-samplers, DataLoader)."""
-from . import data
+samplers, DataLoader) and ``autograd_c.utils.checkpoint``."""
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
