@@ -93,7 +93,7 @@ cdef class Node:
     """
     cdef OpInfo info
     cdef object ctx
-    cdef tuple edges
+    cdef readonly tuple edges   # where each input's gradient goes (see engine_python.Node)
     cdef tuple needs      # shared, prebuilt tuples (see _needs_tuple)
     cdef tuple saved      # flat: (tensor, version, ...): each saved input and the
                           # version of the memory it shares (its own or its base's)
