@@ -174,3 +174,27 @@ def test_second_order_matches_finite_differences(name, engine):
     _, _, g2 = _ag_orders(fn, arrays, vs)
     an = sum(float((g.data * d).sum()) for g, d in zip(g2, ds) if g is not None)
     assert abs(fd - an) <= 1e-5 * max(1.0, abs(an)), (name, fd, an)
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_forward_mode_matches_torch_func_jvp(name, engine):
+    """forward_ad (dual tensors) and autograd.functional.jvp against
+    torch.func.jvp: the tangent of every case's output."""
+    import autograd_c.autograd.forward_ad as fwAD
+    fn, shapes, kind, _ = ALL[name]
+    rng = np.random.default_rng(2 + abs(hash(name)) % 2**32)
+    arrays = _inputs(shapes, kind, rng)
+    tangents = [rng.standard_normal(s) for s in shapes]
+    t_out, t_tan = torch.func.jvp(lambda *xs: fn(torch, *xs),
+                                  tuple(torch.tensor(a) for a in arrays),
+                                  tuple(torch.tensor(t) for t in tangents))
+    with fwAD.dual_level():
+        duals = [fwAD.make_dual(ag.tensor(a), ag.tensor(t)) for a, t in zip(arrays, tangents)]
+        out = fn(ag, *duals)
+        primal, tangent = fwAD.unpack_dual(out)
+    np.testing.assert_allclose(primal.data, t_out.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tangent.data, t_tan.numpy(), rtol=1e-10, atol=1e-10)
+    _, jv = ag.autograd.functional.jvp(lambda *xs: fn(ag, *xs),
+                                       tuple(ag.tensor(a) for a in arrays),
+                                       tuple(ag.tensor(t) for t in tangents))
+    np.testing.assert_allclose(jv.data, t_tan.numpy(), rtol=1e-10, atol=1e-10)

@@ -352,6 +352,7 @@ cdef object _inplace(TensorBase self, int k, object other, object general):
     the general version, which words them."""
     cdef TensorBase base = <TensorBase?>self._base if self._base is not None else None
     if ((not self._rg or (_special() and not _gm.grad_enabled))
+            and not (_special() and _gm.hooks)       # profiler, anomaly, forward AD
             and self._node is None and (base is None or base._node is None)
             and type(self) in _FAST_TYPES):
         data = self.data
@@ -594,6 +595,8 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             node.trace = traceback_here()
         t._rg = True
         t._node = node
+    if hooks and _gm.fwd_ad is not None:
+        _gm.fwd_ad(op, tuple([<object>argv[k] for k in range(n)]), kw, t)
     return t
 
 

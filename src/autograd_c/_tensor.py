@@ -430,7 +430,8 @@ class Tensor:
 
     # -- in-place ops ----------------------------------------------------------
     def _inplace(self, op, ufunc, other) -> "Tensor":
-        if _gm.grad_enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
+        if (_gm.grad_enabled and (self._rg or (isinstance(other, Tensor) and other._rg))) \
+                or _gm.fwd_ad is not None:
             return self._inplace_recorded(op, (other,), None)
         other_data = other.data if isinstance(other, Tensor) else other
         try:
@@ -448,8 +449,8 @@ class Tensor:
     def _inplace_op(self, op, args, kw) -> "Tensor":
         """``self.<op>_(*args)``: the op's result written into this tensor's
         memory (aliases and views see it); recorded when a gradient can flow."""
-        if _gm.grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg
-                                                 for a in args)):
+        if (_gm.grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg
+                                                  for a in args))) or _gm.fwd_ad is not None:
             return self._inplace_recorded(op, args, kw)
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         try:
@@ -501,6 +502,9 @@ class Tensor:
         if node is not None:
             self._node = node
             self._rg = True
+        if _gm.fwd_ad is not None:           # forward AD: the tangent moves in too
+            from .autograd.forward_ad import _move_tangent
+            _move_tangent(r, self)
         return self
 
     def mark_modified(self) -> None:
@@ -540,7 +544,8 @@ class Tensor:
         """``t[index] = value``; on a tensor in the graph (or with a value
         that requires grad) recorded as ``index_put``: gradients reach both
         the old contents (outside ``index``) and ``value``."""
-        if _gm.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg)):
+        if (_gm.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg))) \
+                or _gm.fwd_ad is not None:
             self._inplace_recorded(_ops.index_put, (value,), {"index": _index_data(index)})
             return
         index = _index_data(index)

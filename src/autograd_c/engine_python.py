@@ -117,6 +117,7 @@ def apply(op, args, kw):
         raise wrap_forward_error(op, arrays, kw, e) from None
     if prof is not None:
         prof.record(op.name, "forward", perf_counter() - t0)
+    fwd = _gm.fwd_ad if special and _gm.hooks else None
     t = Tensor.__new__(Tensor)
     t.data = out
     t._grad = None
@@ -142,6 +143,8 @@ def apply(op, args, kw):
     else:
         t._rg = False
         t._node = None
+    if fwd is not None:
+        fwd(op, args, kw, t)
     return t
 
 

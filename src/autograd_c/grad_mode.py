@@ -40,6 +40,7 @@ class _State(threading.local):
     hooks = False
     _anomaly = False
     _profiler = None
+    _fwd_ad = None          # the forward-AD propagation function while a dual level is open
     _counted = False
 
     def _recount(self) -> None:
@@ -65,7 +66,19 @@ class _State(threading.local):
     @anomaly.setter
     def anomaly(self, value) -> None:
         self._anomaly = bool(value)
-        self.hooks = self._anomaly or self._profiler is not None
+        self.hooks = self._anomaly or self._profiler is not None or self._fwd_ad is not None
+        self._recount()
+
+    @property
+    def fwd_ad(self):
+        """While a forward-AD dual level is open: ``fn(op, args, kw, out)``
+        that the engines call after each recorded op (see forward_ad)."""
+        return self._fwd_ad
+
+    @fwd_ad.setter
+    def fwd_ad(self, value) -> None:
+        self._fwd_ad = value
+        self.hooks = self._anomaly or self._profiler is not None or value is not None
         self._recount()
 
     @property
@@ -76,7 +89,7 @@ class _State(threading.local):
     @profiler.setter
     def profiler(self, value) -> None:
         self._profiler = value
-        self.hooks = self._anomaly or value is not None
+        self.hooks = self._anomaly or value is not None or self._fwd_ad is not None
         self._recount()
 
 

@@ -15,9 +15,9 @@ from .. import _tensor
 from .._graph import Capture
 from ..function import Function, FunctionCtx
 from ..grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from . import functional
+from . import forward_ad, functional
 
-__all__ = ["Function", "FunctionCtx", "grad", "backward", "functional", "no_grad", "enable_grad",
+__all__ = ["Function", "FunctionCtx", "grad", "backward", "functional", "forward_ad", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled"]
 
 Tensors = Union["_tensor.Tensor", Sequence["_tensor.Tensor"]]
