@@ -24,7 +24,10 @@ def const_like(like, array):
 
 def gen(generator):
     """The numpy Generator to draw from: ``generator`` or the default one."""
-    return _init.default_generator() if generator is None else generator
+    if generator is None:
+        return _init.default_generator()
+    from ..random import _numpy_rng
+    return _numpy_rng(generator, "dropout")
 
 
 def tup(value, n, who, name="argument"):

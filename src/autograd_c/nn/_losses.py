@@ -129,7 +129,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     logp = x.log_softmax(class_dim)
     t_arr = target.data if isinstance(target, Tensor) else np.asarray(target)
     wshape = (c,) + (1,) * (x.ndim - class_dim - 1)
-    if t_arr.dtype.kind == "f":
+    if t_arr.dtype.kind == "f" and tuple(t_arr.shape) == tuple(x.shape):
         # class probabilities
         _same_shape(x, t_arr, "cross_entropy")
         prob = _t(target) if isinstance(target, Tensor) else t_arr
@@ -266,7 +266,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             pos = tp > 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 xlogy = np.where(pos, tp * np.log(np.where(pos, tp, 1.0)), 0.0)
-            loss = (x * tp).__neg__() + xlogy.astype(x.dtype)
+            loss = xlogy.astype(x.dtype) - x * tp
     if red == "batchmean":
         return loss.sum() / (x.shape[0] if x.ndim > 0 else 1)
     return _reduce(loss, red)
