@@ -201,22 +201,45 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def _diff(input, target, who):
+    """``input - target``; shapes that differ but broadcast warn (as torch)."""
     x = _t(input)
-    if tuple(np.shape(target) if not hasattr(target, "shape") else target.shape) \
-            != tuple(x.shape):
-        _same_shape(x, target, who)
+    tshape = tuple(target.shape) if hasattr(target, "shape") else np.shape(target)
+    if tshape != tuple(x.shape):
+        try:
+            np.broadcast_shapes(tshape, tuple(x.shape))
+        except ValueError:
+            _same_shape(x, target, who)
+        import warnings
+        warnings.warn(f"Using a target size ({tshape}) that is different to the input size "
+                      f"({tuple(x.shape)}). This will likely lead to incorrect results due to "
+                      f"broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
     return x - target
+
+
+def _weighted(loss, weight, reduction, who, mean_by_weight=True):
+    """torch 2.13's optional elementwise ``weight`` of l1/mse/huber: the mean
+    divides by the weights' sum (l1, mse) or by the count (huber)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    wshape = tuple(weight.shape) if hasattr(weight, "shape") else np.shape(weight)
+    if wshape != tuple(loss.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _reduction(reduction, size_average, reduce, "l1_loss")
-    return _reduce(_diff(input, target, "l1_loss").abs(), reduction)
+    return _weighted(_diff(input, target, "l1_loss").abs(), weight, reduction, "l1_loss")
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _reduction(reduction, size_average, reduce, "mse_loss")
     d = _diff(input, target, "mse_loss")
-    return _reduce(d * d, reduction)
+    return _weighted(d * d, weight, reduction, "mse_loss")
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",
@@ -240,7 +263,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     d = _diff(input, target, "huber_loss")
     a = d.abs()
     loss = _fns.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
-    return _reduce(loss, reduction)
+    return _weighted(loss, weight, reduction, "huber_loss", mean_by_weight=False)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
