@@ -2,6 +2,8 @@
 outputs see the gradients flowing through them and call the hooks."""
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import Tensor
 from ..function import Function
 
@@ -42,11 +44,11 @@ class BackwardHookState:
 
     def wrap_inputs(self, args):
         args = list(args)
-        pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        pos = [i for i, a in enumerate(args) if isinstance(a, (Tensor, np.ndarray))]
         self.grad_inputs = [None] * len(pos)
         self.n_in = 0
         for j, i in enumerate(pos):
-            if args[i].requires_grad:
+            if isinstance(args[i], Tensor) and args[i].requires_grad:
                 args[i] = _InputIdentity.apply(args[i], self, j)
                 self.n_in += 1
         return tuple(args)

@@ -238,7 +238,7 @@ def _param_line(p) -> str:
         kind = "Parameter containing" if isinstance(p, Parameter) else "Tensor"
         size = "x".join(str(s) for s in p.shape)
         return f"{kind}: [{p.dtype} of size {size}]"
-    return repr(p)
+    return f"Object of type: {type(p).__name__}"
 
 
 class ParameterList(Module):
@@ -281,7 +281,7 @@ class ParameterList(Module):
         return self.extend(other)
 
     def extra_repr(self) -> str:
-        return "\n".join(f"({i}): {_param_line(p)}" for i, p in enumerate(self._list))
+        return "\n".join(f"  ({i}): {_param_line(p)}" for i, p in enumerate(self._list))
 
 
 class ParameterDict(Module):
@@ -344,4 +344,4 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self) -> str:
-        return "\n".join(f"({k}): {_param_line(p)}" for k, p in self._dict.items())
+        return "\n".join(f"  ({k}): {_param_line(p)}" for k, p in self._dict.items())
