@@ -123,9 +123,18 @@ def selu(input, inplace=False):
 
 
 def celu(input, alpha=1.0, inplace=False):
+    """``alpha * (exp(x/alpha) - 1)`` for x <= 0. The gradient there uses
+    ``1/float32(alpha)`` as torch's (its derivative formula reads
+    ``alpha.toFloat()``); the value is exact."""
     x = _t(input)
-    neg = _fns.where(x.data > 0, 0.0, x)
-    return _fns.where(x.data > 0, x, ((neg / alpha).exp() - 1.0) * alpha)
+    pos = x.data > 0
+    neg = _fns.where(pos, 0.0, x)
+    inv = 1.0 / float(np.float32(alpha))
+    with np.errstate(over="ignore"):
+        exact = alpha * np.expm1(np.where(pos, 0.0, x.data) / alpha)
+        approx = alpha * (np.exp(np.where(pos, 0.0, x.data) * inv) - 1.0)
+    branch = ((neg * inv).exp() - 1.0) * alpha + (exact - approx).astype(x.dtype)
+    return _fns.where(pos, x, branch)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -200,8 +209,11 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def glu(input, dim=-1):
-    a, b = _t(input).split(input.shape[dim] // 2, dim)
-    return a * b.sigmoid()
+    x = _t(input)
+    d = dim % x.ndim
+    half = x.shape[d] // 2
+    lead = (slice(None),) * d
+    return x[lead + (slice(0, half),)] * x[lead + (slice(half, 2 * half),)].sigmoid()
 
 
 # ----------------------------------------------------------------------------
