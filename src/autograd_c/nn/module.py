@@ -51,7 +51,8 @@ class Parameter(_tensor.Tensor):
         return "Parameter containing:\n" + _tensor.Tensor.__repr__(self)
 
     def __deepcopy__(self, memo):
-        new = Parameter(self.data.copy(), requires_grad=self.requires_grad)
+        new = _parameter_class(type(self)._engine)._raw_new(_parameter_class(type(self)._engine))
+        Parameter.__init__(new, self.data.copy(), requires_grad=self.requires_grad)
         memo[id(self)] = new
         return new
 
@@ -89,8 +90,17 @@ class StateDictError(RuntimeError):
     """``load_state_dict`` found missing, unexpected or mis-shaped entries."""
 
 
-#: ``load_state_dict``'s result, as torch's ``_IncompatibleKeys``
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """``load_state_dict``'s result, as torch's: ``(missing_keys, unexpected_keys)``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 class RemovableHandle:
@@ -646,7 +656,7 @@ def _deepcopy_value(v, memo):
         if id(v) in memo:
             return memo[id(v)]
         if isinstance(v, Parameter):
-            new = Parameter(v.data.copy(), requires_grad=v.requires_grad)
+            return copy.deepcopy(v, memo)
         else:
             new = type(v)._engine.Tensor(v.data.copy())
         memo[id(v)] = new
