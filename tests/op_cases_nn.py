@@ -120,8 +120,8 @@ CASES = {
                                [(4, 5), (4, 5)], _probs, []),
     "nn_nll_loss": (lambda m, x: F(m).nll_loss(x, _idx(m, [0, 2, 1]), reduction="none") * x[:, 0],
                     [(3, 4)], None, []),
-    "nn_bce": (lambda m, x, t: F(m).binary_cross_entropy(x, t, reduction="sum"), [(3, 4), (3, 4)], _unit,
-               []),
+    "nn_bce": (lambda m, x, t: F(m).binary_cross_entropy(x, t, reduction="sum"),
+               [(3, 4), (3, 4)], _unit, []),
     "nn_bce_logits": (lambda m, x, t: F(m).binary_cross_entropy_with_logits(
         x, t, pos_weight=m.tensor(np.array([1.0, 2.0, 0.5, 3.0]))), [(3, 4), (3, 4)], _unit, []),
     "nn_mse": (lambda m, x, t: F(m).mse_loss(x * x, t), [(3, 4), (3, 4)], None, []),
@@ -131,6 +131,6 @@ CASES = {
                  None, []),
     "nn_kl_div": (lambda m, x, t: F(m).kl_div(x * x, t, reduction="batchmean", log_target=True),
                   [(3, 4), (3, 4)], None, []),
-    "nn_kl_div_probs": (lambda m, x, t: F(m).kl_div(x * x, t, reduction="sum"), [(4, 5), (4, 5)], _probs,
-                        []),
+    "nn_kl_div_probs": (lambda m, x, t: F(m).kl_div(x * x, t, reduction="sum"),
+                        [(4, 5), (4, 5)], _probs, []),
 }

@@ -20,11 +20,8 @@ def build(m):
             super().__init__()
             self.features = m.Sequential(m.Conv2d(2, 4, 3, padding=1), m.BatchNorm2d(4),
                                          m.ReLU(), m.MaxPool2d(2))
-            self.register_buffer("scale", m.Parameter(m.Parameter(
-                ag.tensor(np.ones(3)) if m is nn else torch.ones(3, dtype=torch.float64)).data,
-                requires_grad=False).data if False else
-                (ag.tensor(np.full(3, 2.0)) if m is nn else torch.full((3,), 2.0,
-                                                                       dtype=torch.float64)))
+            self.register_buffer("scale", ag.tensor(np.full(3, 2.0)) if m is nn
+                                 else torch.full((3,), 2.0, dtype=torch.float64))
             self.register_buffer("tmp", (ag.tensor(np.zeros(2)) if m is nn else
                                          torch.zeros(2, dtype=torch.float64)), persistent=False)
             self.heads = m.ModuleDict({"a": m.Linear(16, 3), "b": m.Linear(16, 2, bias=False)})

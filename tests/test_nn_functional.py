@@ -147,7 +147,8 @@ CASES = {
     "mha_forward": (lambda F, m, q, w, b, ow, ob: F.multi_head_attention_forward(
         q, q, q, 4, 2, w, b, None, None, False, 0.0, ow, ob, need_weights=True,
         average_attn_weights=False), [rn(3, 2, 4), rn(12, 4), rn(12), rn(4, 4), rn(4)]),
-    "softmax_dtype": (lambda F, m, x: F.softmax(x, -1, dtype=m.float64 if m is torch else np.float64), [rn(3, 4)]),
+    "softmax_dtype": (lambda F, m, x: F.softmax(x, -1, dtype=m.float64 if m is torch
+                                                else np.float64), [rn(3, 4)]),
     "log_softmax_default_dim3": (lambda F, m, x: F.log_softmax(x), [rn(2, 3, 4)]),
     "softmin": (lambda F, m, x: F.softmin(x, 1), [rn(3, 4)]),
     "glu": (lambda F, m, x: F.glu(x, 1), [rn(3, 4)]),

@@ -253,6 +253,7 @@ class MultiheadAttention(Module):
                 init.xavier_uniform_(w, generator=gen)
         if self.in_proj_bias is not None:
             self.in_proj_bias.data[...] = 0.0
+        if self.out_proj.bias is not None:
             self.out_proj.bias.data[...] = 0.0
         if self.bias_k is not None:
             init.xavier_normal_(self.bias_k, generator=gen)

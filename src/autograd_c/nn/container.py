@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterable, List
+from typing import Any, Iterable, List, Optional
 
 from .._tensor import Tensor
 from .module import Module, Parameter, _addindent
@@ -20,7 +20,7 @@ def _check_module(module, who):
 class ModuleList(Module):
     """A list of modules whose parameters are registered as ``0.weight`` ..."""
 
-    def __init__(self, modules: Iterable[Module] = None) -> None:
+    def __init__(self, modules: Optional[Iterable[Module]] = None) -> None:
         super().__init__()
         self._list: List[Module] = []
         if modules is not None:
@@ -73,7 +73,7 @@ class ModuleList(Module):
         reprs = [repr(m) for m in self._list]
         if not reprs:
             return self._get_name() + "()"
-        blocks = [[0, 0, reprs[0]]]
+        blocks: List[List[Any]] = [[0, 0, reprs[0]]]
         for i, r in enumerate(reprs[1:], 1):
             if r == blocks[-1][2]:
                 blocks[-1][1] = i

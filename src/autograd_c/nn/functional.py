@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Optional
-
 import numpy as np
 
 from .. import functions as _fns

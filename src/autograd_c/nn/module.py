@@ -411,7 +411,7 @@ class Module:
                 continue
             new = convert(t.data)
             if new is not t.data:
-                t.data = new
+                t.data = new  # type: ignore[misc]
                 if t.grad is not None:
                     t.grad = type(t.grad)(convert(t.grad.data))
         return self
@@ -614,7 +614,7 @@ class Module:
         for k, arr in arrays.items():
             t = own[k]
             if assign:
-                t.data = np.array(arr, dtype=t.data.dtype if arr.dtype.kind == "O" else None)
+                t.data = np.array(arr)  # type: ignore[misc]
             else:
                 np.copyto(t.data, arr, casting="unsafe")
             t.mark_modified()

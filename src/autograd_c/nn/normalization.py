@@ -4,6 +4,8 @@
 names and initialisation: weight ones, bias zeros)."""
 from __future__ import annotations
 
+from typing import Tuple
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -16,7 +18,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
 class _BatchNorm(Module):
-    _dims = (2, 3)
+    _dims: Tuple[int, ...] = (2, 3)
 
     def __init__(self, num_features, eps=1e-05, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True) -> None:
