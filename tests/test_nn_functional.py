@@ -124,6 +124,8 @@ CASES = {
                           [rn(3, 4), rn(3, 4)]),
     "pairwise_distance": (lambda F, m, a, b: F.pairwise_distance(a, b), [rn(3, 4), rn(3, 4)]),
     "embedding": (lambda F, m, w: F.embedding(_i(m, [[1, 2], [0, 1]]), w), [rn(4, 3)]),
+    "embedding_freq": (lambda F, m, w: F.embedding(_i(m, [[1, 2, 1], [0, 1, 2]]), w,
+                                                   scale_grad_by_freq=True), [rn(4, 3)]),
     "embedding_padding_neg": (lambda F, m, w: F.embedding(_i(m, [3, 1, 3]), w, padding_idx=-1),
                               [rn(4, 3)]),
     "batch_norm_eval_stats": (lambda F, m, x, w, b: F.batch_norm(

@@ -389,3 +389,40 @@ def test_layer_errors(engine):
         nn.MultiheadAttention(5, 2)
     with pytest.raises(ValueError, match="half of effective kernel"):
         nn.MaxPool2d(2, padding=2)(np.zeros((1, 1, 5, 5)))
+
+
+def _penalty_grads(lib, model, x):
+    """Gradient of sum(out**2) + ||d sum(out) / dx||^2 (a double backward)."""
+    xt = lib.tensor(x, requires_grad=True)
+    out = model(xt)
+    (gx,) = lib.autograd.grad(out.sum(), [xt], create_graph=True)
+    loss = (out * out).sum() + (gx * gx).sum()
+    loss.backward()
+    return {n: p.grad for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("build", [
+    lambda nn: nn.Sequential(nn.Conv2d(2, 3, 3, padding=1, groups=1), nn.BatchNorm2d(3),
+                             nn.GELU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 2)),
+    lambda nn: nn.Sequential(nn.ConvTranspose2d(2, 2, 3, stride=2, padding=1), nn.Tanh(),
+                             nn.AvgPool2d(2, 1), nn.GroupNorm(1, 2), nn.Flatten(),
+                             nn.Linear(32, 1)),
+    lambda nn: nn.Sequential(nn.Conv1d(2, 4, 3, padding="same", padding_mode="circular"),
+                             nn.SiLU(), nn.AdaptiveAvgPool1d(2), nn.Flatten(),
+                             nn.LayerNorm(8), nn.Linear(8, 2)),
+])
+def test_second_order_through_layers(build, engine):
+    """Double backward (a gradient penalty) through stacks of layers: every
+    parameter's gradient as torch's."""
+    tm = build(torch.nn).double().train()
+    om = build(ag.nn).train()
+    om.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
+    shape = (2, 2, 4, 4) if isinstance(om[0], (ag.nn.Conv2d, ag.nn.ConvTranspose2d)) \
+        else (2, 2, 6)
+    x = rn(*shape)
+    if isinstance(om[0], ag.nn.ConvTranspose2d):
+        x = rn(2, 2, 3, 3)
+    ours = _penalty_grads(ag, om, x)
+    theirs = _penalty_grads(torch, tm, x)
+    for n, g in theirs.items():
+        np.testing.assert_allclose(ours[n].data, g.numpy(), rtol=1e-9, atol=1e-11, err_msg=n)

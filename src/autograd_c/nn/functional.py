@@ -301,9 +301,14 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         w.data[rows] = data * scale[:, None]
         w.mark_modified()
-    if scale_grad_by_freq:
-        raise NotImplementedError("embedding: scale_grad_by_freq is not supported")
     out = w[idx]
+    if scale_grad_by_freq:
+        # the value is w[idx]; the gradient of each row is divided by how often
+        # its index occurs in ``input`` (as torch)
+        flat = idx.reshape(-1) % n
+        counts = np.bincount(flat, minlength=n)[idx % n]
+        s = np.expand_dims(1.0 / counts, -1).astype(w.dtype)
+        out = out * s + w.detach()[idx] * (1.0 - s)
     if padding_idx is not None and np.any(idx % n == padding_idx):
         out = _fns.where(np.expand_dims(idx % n == padding_idx, -1), w.detach()[idx], out)
     return out
