@@ -70,6 +70,8 @@ CASES = {
                     [(3, 4)], None, []),
     "nn_leaky_relu": (lambda m, x: F(m).leaky_relu(x, 0.2) * x, [(3, 4)], "nz", []),
     "nn_hardtanh": (lambda m, x: F(m).hardtanh(x * 2, -1.0, 1.5) * x, [(3, 4)], "nz", []),
+    "nn_prelu": (lambda m, x, w: F(m).prelu(x, w) * x, [(2, 3, 4), (3,)], "nz", []),
+    "nn_celu_selu": (lambda m, x: (F(m).celu(x, 1.0) + F(m).selu(x)) * x, [(3, 4)], "nz", []),
     "nn_softmax": (lambda m, x: F(m).softmax(x, dim=1) * x, [(3, 4)], None, []),
     "nn_log_softmax": (lambda m, x: F(m).log_softmax(x, dim=0) * x, [(3, 4)], None, []),
     "nn_normalize": (lambda m, x: F(m).normalize(x, p=2.0, dim=1), [(3, 4)], None, []),

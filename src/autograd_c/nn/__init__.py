@@ -11,6 +11,9 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Har
                          LeakyReLU, LogSigmoid, LogSoftmax, Mish, MultiheadAttention, ReLU,
                          ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh,
                          Tanhshrink)
+from .padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, PReLU,
+                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+                      Softmax2d, Upsample, ZeroPad1d, ZeroPad2d)
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
                       AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
@@ -28,6 +31,9 @@ __all__ = [
     "ReLU", "ReLU6", "Sigmoid", "Tanh", "GELU", "SiLU", "LeakyReLU", "ELU", "SELU", "CELU",
     "Softplus", "Mish", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid", "Softsign",
     "Tanhshrink", "Softmax", "LogSoftmax", "Softmin", "GLU", "MultiheadAttention",
+    "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "Upsample", "PReLU", "Softmax2d",
     "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",

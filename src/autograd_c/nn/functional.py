@@ -28,7 +28,7 @@ from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  #
                       smooth_l1_loss, softplus_stable as _softplus1)
 
 __all__ = [
-    "linear", "bilinear", "relu", "relu6", "gelu", "silu", "leaky_relu", "elu", "selu", "celu",
+    "linear", "bilinear", "prelu", "relu", "relu6", "gelu", "silu", "leaky_relu", "elu", "selu", "celu",
     "softplus", "mish", "hardtanh", "hardsigmoid", "hardswish", "sigmoid", "tanh", "logsigmoid",
     "softsign", "tanhshrink", "softmax", "log_softmax", "softmin", "glu",
     "dropout", "dropout1d", "dropout2d", "embedding", "one_hot", "pad", "normalize",
@@ -106,6 +106,18 @@ def mish(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     x = _t(input)
     return _fns.where(x.data > 0, x, x * negative_slope)
+
+
+def prelu(input, weight):
+    """``x`` where positive, ``weight * x`` elsewhere; ``weight`` has one
+    element or one per channel (dim 1)."""
+    x = _t(input)
+    w = _t(weight)
+    if w.size != 1 and x.ndim >= 2:
+        w = w.reshape((1, w.size) + (1,) * (x.ndim - 2))
+    elif w.size == 1:
+        w = w.reshape(())
+    return _fns.where(x.data > 0, x, x * w)
 
 
 def elu(input, alpha=1.0, inplace=False):
