@@ -92,6 +92,8 @@ CASES = {
     "nn_interp_bilinear_ac": (lambda m, x: F(m).interpolate(x, scale_factor=2, mode="bilinear",
                                                             align_corners=True) ** 2,
                               [(1, 2, 3, 2)], None, []),
+    "nn_interp_bicubic": (lambda m, x: F(m).interpolate(x, size=(4, 5), mode="bicubic") ** 2,
+                          [(1, 1, 3, 3)], None, []),
     "nn_interp_nearest": (lambda m, x: F(m).interpolate(x, size=(5, 4)) ** 2,
                           [(1, 2, 3, 3)], None, []),
     "nn_embedding": (lambda m, w: F(m).embedding(_idx(m, [[0, 2], [3, 2]]), w,

@@ -459,7 +459,7 @@ def _interp_scales(x, size, scale_factor, recompute_scale_factor, nsp, who):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Modes ``nearest``, ``nearest-exact``, ``linear`` (3-D), ``bilinear``
-    (4-D), with ``align_corners``, torch's index arithmetic (a scale given by
+    and ``bicubic`` (4-D), ``area``, with ``align_corners``, torch's index arithmetic (a scale given by
     ``scale_factor`` is used as is unless ``recompute_scale_factor``). Each
     spatial dim is a gather (and for the linear modes a blend of two
     gathers), so any order differentiates."""
@@ -474,8 +474,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError("interpolate: antialias is not supported")
     out_sizes, scales = _interp_scales(x, size, scale_factor, recompute_scale_factor, nsp,
                                        "interpolate")
-    if mode in ("linear", "bilinear", "trilinear"):
-        want = {"linear": 1, "bilinear": 2, "trilinear": 3}[mode]
+    if mode in ("linear", "bilinear", "trilinear", "bicubic"):
+        want = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}[mode]
         if want != nsp:
             raise ValueError(f"interpolate: mode {mode!r} expects {want + 2}-D input, got "
                              f"{x.ndim}-D")
@@ -496,18 +496,40 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             src = np.minimum(np.floor((dst + off) * scale).astype(np.int64), n_in - 1)
             out = out[lead + (src,)]
             continue
-        if align_corners:
-            src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
-        else:
-            src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
-        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-        i1 = np.minimum(i0 + 1, n_in - 1)
-        lam = (src - i0).astype(x.dtype)
         shape = [1] * x.ndim
         shape[d] = n_out
-        lam = lam.reshape(shape)
+        if align_corners:
+            src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+        elif mode == "bicubic":
+            src = (dst + 0.5) * scale - 0.5                 # not clamped (torch's cubic)
+        else:
+            src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+        if mode == "bicubic":
+            i0 = np.floor(src).astype(np.int64)
+            t = src - i0
+            acc = None
+            for k, wk in enumerate(_cubic_weights(t)):
+                idx = np.clip(i0 - 1 + k, 0, n_in - 1)
+                term = out[lead + (idx,)] * wk.astype(x.dtype).reshape(shape)
+                acc = term if acc is None else acc + term
+            out = acc
+            continue
+        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        lam = (src - i0).astype(x.dtype).reshape(shape)
         out = out[lead + (i0,)] * (1.0 - lam) + out[lead + (i1,)] * lam
     return out
+
+
+def _cubic_weights(t, a=-0.75):
+    """torch's cubic convolution weights (A = -0.75) of the 4 taps around
+    each source position, for fractional offsets ``t``."""
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
 # ----------------------------------------------------------------------------
