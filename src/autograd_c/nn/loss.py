@@ -1,108 +1,134 @@
-"""Loss functions (PyTorch semantics), composed from existing Tensor ops so
-no new op rule is needed: every gradient comes from the ops' VJPs."""
+"""Loss modules with torch's constructor options (the math is in
+``nn/_losses.py``, exported as ``nn.functional``). Class weights and
+``pos_weight`` are registered as buffers, as torch does."""
 from __future__ import annotations
 
 import numpy as np
 
-from .. import functions as F
 from .._tensor import Tensor
+from . import _losses as L
 from .module import Module
 
-__all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss"]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+__all__ = ["L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
+           "SmoothL1Loss", "HuberLoss", "KLDivLoss"]
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    _extra = ()
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of "
-                             f"{_REDUCTIONS}, got {reduction!r}")
+        allowed = L._REDUCTIONS + (("batchmean",) if isinstance(self, KLDivLoss) else ())
+        if size_average is not None or reduce is not None:
+            reduction = L._reduction(reduction, size_average, reduce, type(self).__name__)
+        if reduction not in allowed:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {allowed}, "
+                             f"got {reduction!r}")
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
+
+def _buffer(module, name, value):
+    if value is not None and not isinstance(value, Tensor):
+        value = Tensor(np.asarray(value))
+    module.register_buffer(name, value)
 
 
-def _same_shape(x, target, who):
-    tshape = tuple(target.shape if isinstance(target, Tensor) else np.shape(target))
-    if tshape != x.shape:
-        raise ValueError(f"{who}: input shape {x.shape} and target shape {tshape} differ")
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        _buffer(self, "weight", weight)
+
+
+class L1Loss(_Loss):
+    def forward(self, input, target):
+        return L.l1_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
     """Squared error ``(input - target)**2``, reduced by ``reduction``."""
 
     def forward(self, input, target):
-        input = _tensor(input)
-        _same_shape(input, target, "MSELoss")
-        d = input - target
-        return _reduce(d * d, self.reduction)
+        return L.mse_loss(input, target, reduction=self.reduction)
 
 
-def _class_targets(target, n_classes, batch_shape, who):
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{who}: target must hold integer class indices, got dtype {t.dtype}")
-    if t.shape != batch_shape:
-        raise ValueError(f"{who}: target shape {t.shape} does not match the input's batch "
-                         f"shape {batch_shape}")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise IndexError(f"{who}: target class out of range [0, {n_classes}) "
-                         f"(got min {t.min()}, max {t.max()})")
-    return t.astype(np.intp)
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of class indices given log-probabilities."""
 
-
-def _nll(logp, target, reduction, who):
-    """-logp[i, target[i]] for (N, C) or (C,) log-probabilities."""
-    if logp.ndim == 1:
-        t = _class_targets(target, logp.shape[0], (), who)
-        return _reduce(-logp[int(t)], reduction)
-    if logp.ndim != 2:
-        raise ValueError(f"{who}: input must be (N, C) or (C,), got shape {logp.shape}")
-    n, c = logp.shape
-    t = _class_targets(target, c, (n,), who)
-    picked = logp[np.arange(n), t]
-    return _reduce(-picked, reduction)
-
-
-class NLLLoss(_Loss):
-    """Negative log-likelihood of integer class targets given log-probabilities
-    of shape (N, C) (or (C,) with a scalar target)."""
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return _nll(_tensor(input), target, self.reduction, "NLLLoss")
+        return L.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
 
 
-class CrossEntropyLoss(_Loss):
-    """Cross entropy of logits (N, C) against integer class targets (N,):
-    ``NLLLoss(log_softmax(logits, dim=1))``; stable for large logits."""
+class CrossEntropyLoss(_WeightedLoss):
+    """``log_softmax`` + NLL over the class dim, with class-index or
+    class-probability targets, ``weight``, ``ignore_index`` and
+    ``label_smoothing``; stable at any logit size."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        input = _tensor(input)
-        axis = 0 if input.ndim == 1 else 1
-        return _nll(F.log_softmax(input, axis=axis), target, self.reduction, "CrossEntropyLoss")
+        return L.cross_entropy(input, target, weight=self.weight,
+                               ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
+
+
+class BCELoss(_WeightedLoss):
+    def forward(self, input, target):
+        return L.binary_cross_entropy(input, target, weight=self.weight,
+                                      reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross entropy on logits, computed stably as
-    ``max(x, 0) - x*y + log(1 + exp(-|x|))``."""
+    """Binary cross entropy on logits, ``pos_weight`` for the positives."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None) -> None:
+        super().__init__(size_average, reduce, reduction)
+        _buffer(self, "weight", weight)
+        _buffer(self, "pos_weight", pos_weight)
 
     def forward(self, input, target):
-        x = _tensor(input)
-        _same_shape(x, target, "BCEWithLogitsLoss")
-        loss = F.relu(x) - x * target + F.log(F.exp(-F.abs(x)) + 1.0)
-        return _reduce(loss, self.reduction)
+        return L.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  pos_weight=self.pos_weight,
+                                                  reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return L.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """``reduction`` "mean" (over elements), "batchmean" (sum / batch size,
+    the mathematically correct one), "sum", "none"; ``log_target``."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return L.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

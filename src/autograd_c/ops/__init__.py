@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from . import elementwise, index, index_put, linalg, reduce, shape  # noqa: F401  (registers the ops)
 from . import elementwise_logic, elementwise_math, elementwise_special  # noqa: F401
+from . import nn  # noqa: F401  (im2col/col2im/nn_erf for autograd_c.nn.functional)
 from . import composites  # noqa: F401  (public functions built from ops)
 from ._helpers import Like, cast, cast_by, cast_info, unbroadcast  # noqa: F401
 from ._registry import COMPOSITES, REGISTRY, Op, composite, op  # noqa: F401
 
 #: the family modules, in registration order (the compiled twin imports the same list)
 FAMILIES = ("elementwise", "elementwise_math", "elementwise_special", "elementwise_logic",
-            "reduce", "shape", "index", "index_put", "linalg", "composites")
+            "reduce", "shape", "index", "index_put", "linalg", "nn", "composites")
 
 globals().update(REGISTRY)
 
