@@ -8,12 +8,15 @@ the entries by ``autograd_c._surface``. See the README's "Adding an op".
 from __future__ import annotations
 
 from . import elementwise, index, linalg, reduce, shape  # noqa: F401  (registers the ops)
+from . import reduce_cum, shape_composites  # noqa: F401
 from . import composites  # noqa: F401  (public functions built from ops)
+from . import reduce_select  # noqa: F401
 from ._helpers import Like, cast, cast_by, cast_info, unbroadcast  # noqa: F401
 from ._registry import COMPOSITES, REGISTRY, Op, composite, op  # noqa: F401
 
 #: the family modules, in registration order (the compiled twin imports the same list)
-FAMILIES = ("elementwise", "reduce", "shape", "index", "linalg", "composites")
+FAMILIES = ("elementwise", "reduce", "reduce_cum", "shape", "index", "linalg", "composites",
+            "shape_composites", "reduce_select")
 
 globals().update(REGISTRY)
 

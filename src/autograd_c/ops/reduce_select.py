@@ -1,0 +1,301 @@
+"""Reductions that select elements (``median``, ``sort``, ``topk``,
+``kthvalue``, ``cummax``, ``cummin``) and the non-differentiable ones
+(``all``, ``any``, ``count_nonzero``, ``argmax``, ``argmin``, ``argsort``),
+plus ``var_mean``/``std_mean``. Written with ops only: the indices are
+computed on the data, the values taken with ``take_along_dim`` (so the
+gradient goes to the selected elements, to every order)."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ._helpers import norm_dims
+from ._registry import composite
+from .composites import ValuesIndices
+from .elementwise import where
+from .index import getitem, take_along_dim
+from .reduce import _var_parse, amax, mean, std, var
+from .shape import reshape
+
+#: ``torch.return_types``-like named tuples (values, indices)
+SortResult = namedtuple("sort", ["values", "indices"])
+TopkResult = namedtuple("topk", ["values", "indices"])
+KthvalueResult = namedtuple("kthvalue", ["values", "indices"])
+MedianResult = namedtuple("median", ["values", "indices"])
+CummaxResult = namedtuple("cummax", ["values", "indices"])
+CumminResult = namedtuple("cummin", ["values", "indices"])
+
+
+def _is_tensor(x):
+    return hasattr(x, "_engine") and not isinstance(x, type)
+
+
+def _data(x):
+    return x.data if _is_tensor(x) else np.asarray(x)
+
+
+def _wrap(like, arr):
+    """A result that is not differentiated (indices, booleans): a Tensor that
+    does not require grad when ``like`` is a Tensor, else the array."""
+    arr = np.asarray(arr)
+    return type(like)(arr) if _is_tensor(like) else arr
+
+
+def _alias(dim, keepdim, axis, keepdims):
+    """numpy's ``axis``/``keepdims`` for PyTorch's ``dim``/``keepdim``."""
+    return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+
+
+def _dim1(dim, nd, who):
+    """One dim, normalised (0 for a 0-d tensor)."""
+    if isinstance(dim, (tuple, list)):
+        if len(dim) != 1:
+            raise TypeError(f"{who}(): dim must be one int, got {dim!r}")
+        dim = dim[0]
+    d = norm_dims(dim, nd, who)
+    return d[0] if d else 0
+
+
+def _pick(cls, input, data, idx, d, keepdim):
+    """``cls(values, indices)`` for indices ``idx`` (kept dim ``d``)."""
+    if data.ndim == 0:
+        return cls(input * 1 if _is_tensor(input) else data.copy(),
+                   _wrap(input, np.zeros((), dtype=np.int64)))
+    idx = idx.astype(np.int64)
+    values = take_along_dim(input, idx, dim=d)
+    if not keepdim:
+        idx = np.squeeze(idx, d)
+        values = reshape(values, shape=idx.shape)
+    return cls(values, _wrap(input, idx))
+
+
+def _sort_index(data, d, descending):
+    """Stable sorting indices along ``d``; NaN is the largest value, and
+    descending order keeps equal elements in their original order."""
+    if not descending:
+        return np.argsort(data, axis=d, kind="stable")
+    rev = np.flip(data, axis=d)
+    idx = np.argsort(rev, axis=d, kind="stable")
+    return data.shape[d] - 1 - np.flip(idx, axis=d)
+
+
+# --------------------------------------------------------------------------
+# not differentiable
+# --------------------------------------------------------------------------
+
+@composite(methods=("all",), functions=("all",))
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """True where every element (over ``dim``; all dims when None) is nonzero."""
+    dim, keepdim = _alias(dim, keepdim, axis, keepdims)
+    data = _data(input)
+    axes = norm_dims(dim, data.ndim, "all")
+    return _wrap(input, np.all(data, axis=axes, keepdims=keepdim))
+
+
+@composite(methods=("any",), functions=("any",))
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """True where some element (over ``dim``; all dims when None) is nonzero."""
+    dim, keepdim = _alias(dim, keepdim, axis, keepdims)
+    data = _data(input)
+    axes = norm_dims(dim, data.ndim, "any")
+    return _wrap(input, np.any(data, axis=axes, keepdims=keepdim))
+
+
+@composite(methods=("count_nonzero",), functions=("count_nonzero",))
+def count_nonzero(input, dim=None, *, axis=None):
+    """How many elements are nonzero (over ``dim``; all when None), int64."""
+    dim = dim if axis is None else axis
+    data = _data(input)
+    axes = norm_dims(dim, data.ndim, "count_nonzero")
+    if axes is None:
+        return _wrap(input, np.array(np.count_nonzero(data), dtype=np.int64))
+    return _wrap(input, np.asarray(np.sum(data != 0, axis=axes), dtype=np.int64))
+
+
+def _arg(name, npfunc):
+    def fn(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _alias(dim, keepdim, axis, keepdims)
+        data = _data(input)
+        if data.size == 0:
+            raise ValueError(f"{name}(): empty tensor of shape {data.shape}")
+        if dim is None:
+            out = npfunc(data.reshape(-1))
+            if keepdim:
+                return _wrap(input, np.full((1,) * data.ndim, out, dtype=np.int64))
+            return _wrap(input, np.array(out, dtype=np.int64))
+        if data.ndim == 0:
+            _dim1(dim, 0, name)
+            return _wrap(input, np.zeros((), dtype=np.int64))
+        d = _dim1(dim, data.ndim, name)
+        return _wrap(input, npfunc(data, axis=d, keepdims=keepdim).astype(np.int64))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Index of the {name[3:]} (first one on ties; NaN counts as the "
+                  f"largest), over ``dim`` or of the flattened tensor; int64.")
+    return composite(methods=(name,), functions=(name,))(fn)
+
+
+argmax = _arg("argmax", np.argmax)
+argmin = _arg("argmin", np.argmin)
+
+
+@composite(methods=("argsort",), functions=("argsort",))
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    """Indices that sort ``input`` along ``dim`` (int64; ``sort``'s order)."""
+    dim = dim if axis is None else axis
+    data = _data(input)
+    if data.ndim == 0:
+        _dim1(dim, 0, "argsort")
+        return _wrap(input, np.zeros((), dtype=np.int64))
+    d = _dim1(dim, data.ndim, "argsort")
+    return _wrap(input, _sort_index(data, d, descending).astype(np.int64))
+
+
+# --------------------------------------------------------------------------
+# selections (the gradient goes to the selected elements)
+# --------------------------------------------------------------------------
+
+@composite(methods=("sort",), functions=("sort",))
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    """``(values, indices)`` sorted along ``dim``; NaN sorts as the largest
+    value; equal elements keep their order (also when ``descending``)."""
+    dim = dim if axis is None else axis
+    data = _data(input)
+    if data.ndim == 0:
+        _dim1(dim, 0, "sort")
+        return _pick(SortResult, input, data, None, 0, False)
+    d = _dim1(dim, data.ndim, "sort")
+    return _pick(SortResult, input, data, _sort_index(data, d, descending), d, True)
+
+
+@composite(methods=("topk",), functions=("topk",))
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    """The ``k`` largest (``largest=False``: smallest) elements along ``dim``
+    and their indices, in sorted order."""
+    data = _data(input)
+    k = int(k)
+    if data.ndim == 0:
+        _dim1(dim, 0, "topk")
+        if k not in (0, 1):
+            raise IndexError(f"topk(): k {k} out of range for a 0-d tensor")
+        return _pick(TopkResult, input, data, None, 0, False)
+    d = _dim1(dim, data.ndim, "topk")
+    if not 0 <= k <= data.shape[d]:
+        raise IndexError(f"topk(): k {k} out of range for dim {dim} of size {data.shape[d]}")
+    idx = _sort_index(data, d, largest)
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    return _pick(TopkResult, input, data, idx, d, True)
+
+
+@composite(methods=("kthvalue",), functions=("kthvalue",))
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The ``k``-th smallest element (1-based) along ``dim`` and its index."""
+    data = _data(input)
+    k = int(k)
+    if data.ndim == 0:
+        _dim1(dim, 0, "kthvalue")
+        if k != 1:
+            raise IndexError(f"kthvalue(): k {k} out of range for a 0-d tensor")
+        return _pick(KthvalueResult, input, data, None, 0, False)
+    d = _dim1(dim, data.ndim, "kthvalue")
+    if not 1 <= k <= data.shape[d]:
+        raise IndexError(f"kthvalue(): k {k} out of range for dim {dim} of size "
+                         f"{data.shape[d]}")
+    idx = _sort_index(data, d, False)[(slice(None),) * d + (slice(k - 1, k),)]
+    return _pick(KthvalueResult, input, data, idx, d, keepdim)
+
+
+def _median_index(data, d):
+    """Index of the lower median along ``d`` (kept dim); a NaN when the
+    line holds one (PyTorch propagates NaN)."""
+    n = data.shape[d]
+    idx = np.argsort(data, axis=d, kind="stable")
+    idx = idx[(slice(None),) * d + (slice((n - 1) // 2, (n - 1) // 2 + 1),)]
+    if data.dtype.kind in "fc":
+        nan = np.isnan(data)
+        has = nan.any(axis=d, keepdims=True)
+        if has.any():
+            idx = np.where(has, np.argmax(nan, axis=d, keepdims=True), idx)
+    return idx
+
+
+@composite(methods=("median",), functions=("median",))
+def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """``median(input)``: the lower median of all elements (NaN if any; the
+    gradient is shared by the elements equal to it). ``median(input, dim,
+    keepdim=False)``: named tuple ``(values, indices)`` along ``dim``."""
+    dim, keepdim = _alias(dim, keepdim, axis, keepdims)
+    data = _data(input)
+    if dim is None:
+        if data.size == 0:
+            return _wrap(input, np.array(np.nan, dtype=data.dtype))
+        flat = data.reshape(-1)
+        v = flat[_median_index(flat, 0)[0]]
+        if data.dtype.kind not in "fc":
+            return _wrap(input, np.asarray(v))
+        mask = np.isnan(data) if np.isnan(v) else data == v
+        return amax(where(mask, input, np.array(-np.inf, dtype=data.dtype)))
+    if data.ndim == 0:
+        _dim1(dim, 0, "median")
+        return _pick(MedianResult, input, data, None, 0, False)
+    d = _dim1(dim, data.ndim, "median")
+    if data.shape[d] == 0:
+        raise IndexError(f"median(): dim {dim} of a tensor of shape {data.shape} is empty")
+    return _pick(MedianResult, input, data, _median_index(data, d), d, keepdim)
+
+
+def _cum_extreme(name, better, cls):
+    def fn(input, dim, *, axis=None):
+        dim = dim if axis is None else axis
+        data = _data(input)
+        if data.ndim == 0:
+            _dim1(dim, 0, name)
+            return _pick(cls, input, data, None, 0, False)
+        d = _dim1(dim, data.ndim, name)
+        a = np.moveaxis(data, d, -1)
+        idx = np.zeros(a.shape, dtype=np.int64)
+        if a.shape[-1]:
+            floating = a.dtype.kind in "fc"
+            best = a[..., 0]
+            at = np.zeros(best.shape, dtype=np.int64)
+            for k in range(a.shape[-1]):
+                v = a[..., k]
+                # PyTorch: a NaN always wins; ties move to the later index
+                upd = better(v, best)
+                if floating:
+                    upd = np.isnan(v) | (upd & ~np.isnan(best))
+                best = np.where(upd, v, best)
+                at = np.where(upd, k, at)
+                idx[..., k] = at
+        return _pick(cls, input, data, np.moveaxis(idx, -1, d), d, True)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Running {name[3:]} along ``dim``: named tuple ``(values, indices)``; "
+                  f"ties take the later index, NaN propagates (as PyTorch).")
+    return composite(methods=(name,), functions=(name,))(fn)
+
+
+cummax = _cum_extreme("cummax", np.greater_equal, CummaxResult)
+cummin = _cum_extreme("cummin", np.less_equal, CumminResult)
+
+
+# --------------------------------------------------------------------------
+# var_mean, std_mean
+# --------------------------------------------------------------------------
+
+def _stat_mean(name, op):
+    def fn(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+           keepdims=None):
+        dim, keepdim = _alias(dim, keepdim, axis, keepdims)
+        (x,), kw = _var_parse(input, dim, unbiased, keepdim, correction=correction)
+        return op(x, **kw), mean(x, dim=kw["dim"], keepdim=kw["keepdim"])
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"``({op.name}, mean)`` over ``dim``, with ``{op.name}``'s arguments "
+                  f"(``correction`` defaults to 1).")
+    return composite(functions=(name,))(fn)
+
+
+var_mean = _stat_mean("var_mean", var)
+std_mean = _stat_mean("std_mean", std)
