@@ -14,6 +14,13 @@ def _with_zeros(rng):
     return [x]
 
 
+def _with_nan(rng):
+    """A (3, 4) input with NaNs (not in every row or column)."""
+    x = rng.standard_normal((3, 4))
+    x[0, 1] = x[2, 1] = x[1, 3] = np.nan
+    return [x]
+
+
 def _distinct(shape):
     """Inputs without ties (selections are then unambiguous)."""
     def make(rng):
@@ -96,4 +103,9 @@ CASES = {
                        _distinct((5, 2)), []),
     "cummax": (lambda m, a: a.cummax(1).values * a, [(3, 4)], _distinct((3, 4)), []),
     "cummin": (lambda m, a: m.cummin(a, 0)[0] ** 2, [(4, 3)], _distinct((4, 3)), []),
+    "msort": (lambda m, a: m.msort(a) * a, [(4, 3)], _distinct((4, 3)), []),
+    # NaN-ignoring
+    "nansum": (lambda m, a: a.nansum(1) ** 2, [(3, 4)], _with_nan, ["where", "sum"]),
+    "nanmean": (lambda m, a: m.nanmean(a, 0, keepdim=True) ** 2, [(3, 4)], _with_nan,
+                ["where", "sum"]),
 }

@@ -92,4 +92,15 @@ CASES = {
     "contiguous": (lambda m, a: a.t().contiguous() @ a if m is torch else a.T.contiguous() @ a,
                    [(2, 3)], None, ["permute"]),
     "atleast_3d": (lambda m, a: m.atleast_3d(a) ** 2, [(3,)], None, ["reshape"]),
+    "t": (lambda m, a: a.t() @ a + m.t(a[0]) * 0, [(2, 3)], None, ["permute"]),
+    "rot90": (lambda m, a: m.rot90(a) ** 2, [(2, 3)], None, ["flip", "permute"]),
+    "rot90_k3": (lambda m, a: a.rot90(3, (2, 0)) ** 2, [(2, 3, 2)], None, ["flip"]),
+    "tensor_split": (lambda m, a: (lambda x, y, z: m.cat([x * 2, y, z ** 2], 1))(
+        *m.tensor_split(a, 3, 1)), [(2, 4)], None, ["getitem", "cat"]),
+    "hsplit": (lambda m, a: (lambda x, y: x * y)(*a.hsplit(2)), [(3, 4)], None, ["getitem"]),
+    "diff": (lambda m, a: m.diff(a) ** 2, [(3, 4)], None, ["getitem", "sub"]),
+    "diff_n2": (lambda m, a, b: a.diff(2, 0, prepend=b) ** 2, [(4, 3), (1, 3)], None,
+                ["getitem", "cat"]),
+    "meshgrid": (lambda m, a, b: (lambda x, y: x * y ** 2)(*m.meshgrid(a, b, indexing="xy")),
+                 [(3,), (2,)], None, ["broadcast_to"]),
 }

@@ -170,9 +170,10 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
 
 
 @composite(methods=("topk",), functions=("topk",))
-def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):  # noqa: A002
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim``
     and their indices, in sorted order."""
+    dim = dim if axis is None else axis
     data = _data(input)
     k = int(k)
     if data.ndim == 0:
@@ -189,8 +190,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 
 
 @composite(methods=("kthvalue",), functions=("kthvalue",))
-def kthvalue(input, k, dim=-1, keepdim=False):
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """The ``k``-th smallest element (1-based) along ``dim`` and its index."""
+    dim, keepdim = _alias(dim, keepdim, axis, keepdims)
     data = _data(input)
     k = int(k)
     if data.ndim == 0:
@@ -299,3 +301,40 @@ def _stat_mean(name, op):
 
 var_mean = _stat_mean("var_mean", var)
 std_mean = _stat_mean("std_mean", std)
+
+
+# --------------------------------------------------------------------------
+# NaN-ignoring reductions, msort
+# --------------------------------------------------------------------------
+
+@composite(methods=("nansum",), functions=("nansum",))
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """``sum`` with NaNs counted as zero (they get no gradient)."""
+    from .reduce import sum as _sum
+    dim, keepdim = _alias(dim, keepdim, axis, keepdims)
+    data = _data(input)
+    if data.dtype.kind in "fc":
+        nan = np.isnan(data)
+        if nan.any():
+            input = where(nan, np.zeros((), dtype=data.dtype), input)
+    return _sum(input, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+@composite(methods=("nanmean",), functions=("nanmean",))
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """The mean of the elements that are not NaN (NaN where all are)."""
+    dim, keepdim = _alias(dim, keepdim, axis, keepdims)
+    data = _data(input)
+    if data.dtype.kind not in "fc" and dtype is None:
+        raise TypeError(f"nanmean(): expected a floating tensor, got dtype {data.dtype}")
+    axes = norm_dims(dim, data.ndim, "nanmean")
+    count = np.sum(~np.isnan(data), axis=axes, keepdims=keepdim)
+    total = nansum(input, dim=dim, keepdim=keepdim, dtype=dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / np.asarray(count, dtype=_data(total).dtype)
+
+
+@composite(methods=("msort",), functions=("msort",))
+def msort(input):
+    """The values of ``input`` sorted along dim 0."""
+    return sort(input, 0).values

@@ -154,6 +154,36 @@ def unflatten(input, dim, sizes):
     return reshape(input, shape=shape[:d] + sizes + shape[d + 1:])
 
 
+@composite(methods=("t",), functions=("t",))
+def t(input):
+    """The transpose of a matrix; 0-d and 1-d tensors are returned as they are."""
+    nd = _ndim(input)
+    if nd > 2:
+        raise ValueError(f"t(): expects a tensor of at most 2 dims, got {nd}; use transpose")
+    return transpose(input, 0, 1) if nd == 2 else input
+
+
+@composite(methods=("rot90",), functions=("rot90",))
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane ``dims`` (from the first
+    dim towards the second)."""
+    nd = _ndim(input)
+    if len(dims) != 2 or nd < 2:
+        raise ValueError(f"rot90(): needs two dims of a tensor of at least 2 dims, got "
+                         f"dims {dims!r} for {nd} dims")
+    d0, d1 = norm_dims(dims[0], nd, "rot90") + norm_dims(dims[1], nd, "rot90")
+    if d0 == d1:
+        raise ValueError(f"rot90(): dims {dims!r} are the same dim")
+    k = int(k) % 4
+    if k == 1:
+        return transpose(flip(input, dims=(d1,)), d0, d1)
+    if k == 2:
+        return flip(input, dims=(d0, d1))
+    if k == 3:
+        return transpose(flip(input, dims=(d0,)), d0, d1)
+    return input * 1 if _is_tensor(input) else np.array(input)
+
+
 @composite(methods=("ravel",), functions=("ravel",))
 def ravel(input):
     """The elements as one dim."""
@@ -233,7 +263,7 @@ def tile(input, dims):
 
 
 @composite(methods=("repeat_interleave",), functions=("repeat_interleave",))
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None, axis=None):
     """Repeat each element ``repeats`` times (an int, or one count per
     element) along ``dim`` (None: of the flattened tensor).
     ``repeat_interleave(counts)`` gives the indices repeated by ``counts``."""
@@ -241,6 +271,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         counts = input.data if _is_tensor(input) else np.asarray(input)
         idx = np.repeat(np.arange(counts.shape[0]), counts)
         return type(input)(idx) if _is_tensor(input) else idx
+    dim = dim if axis is None else axis
     r = repeats.data if _is_tensor(repeats) else repeats
     if dim is None:
         input = reshape(input, shape=(-1,))
@@ -275,7 +306,7 @@ def flipud(input):
 
 
 @composite(methods=("narrow",), functions=("narrow",))
-def narrow(input, dim, start, length):
+def narrow(input, dim, start, length):  # noqa: D401
     """Elements ``start`` .. ``start + length`` of dim ``dim`` (a view)."""
     shape = _shape(input)
     d = _one(dim, len(shape), "narrow")
@@ -290,9 +321,10 @@ def narrow(input, dim, start, length):
 
 
 @composite(methods=("split",), functions=("split",))
-def split(input, split_size_or_sections, dim=0):
+def split(input, split_size_or_sections, dim=0, *, axis=None):
     """PyTorch's split: an int is the size of each chunk; a list gives the
     sizes. (numpy's ``np.split(x, indices)`` is dispatched to ``_np_split``.)"""
+    dim = dim if axis is None else axis
     d = _one(dim, _ndim(input), "split")
     n = _shape(input)[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -323,9 +355,10 @@ def _np_split(ary, indices_or_sections, axis=0):
 
 
 @composite(methods=("chunk",), functions=("chunk",))
-def chunk(input, chunks, dim=0):
+def chunk(input, chunks, dim=0, *, axis=None):
     """Split into ``chunks`` pieces of size ``ceil(n / chunks)`` along
     ``dim`` (the last may be smaller, and there may be fewer pieces)."""
+    dim = dim if axis is None else axis
     chunks = int(chunks)
     if chunks <= 0:
         raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
@@ -337,10 +370,107 @@ def chunk(input, chunks, dim=0):
 
 
 @composite(methods=("unbind",), functions=("unbind",))
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
     """The slices along ``dim``, as a tuple (each without that dim)."""
+    dim = dim if axis is None else axis
     d = _one(dim, _ndim(input), "unbind")
     return tuple(getitem(input, index=_along(d, i)) for i in range(_shape(input)[d]))
+
+
+def _tensor_split(input, indices_or_sections, dim, who, exact=False):
+    d = _one(dim, _ndim(input), who)
+    n = _shape(input)[d]
+    ios = indices_or_sections
+    if _is_tensor(ios) or isinstance(ios, np.ndarray):
+        ios = np.asarray(ios.data if _is_tensor(ios) else ios).tolist()
+    if isinstance(ios, (int, np.integer)):
+        k = int(ios)
+        if k <= 0:
+            raise ValueError(f"{who}(): number of sections must be positive, got {k}")
+        if exact and n % k:
+            raise ValueError(f"{who}(): dim {d} of size {n} does not split into {k} equal "
+                             f"sections")
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    else:
+        bounds = [0] + [builtins.min(builtins.max(int(i) if i >= 0 else int(i) + n, 0), n)
+                        for i in ios] + [n]
+    return tuple(getitem(input, index=_along(d, slice(a, builtins.max(a, b))))
+                 for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+@composite(methods=("tensor_split",), functions=("tensor_split",))
+def tensor_split(input, indices_or_sections, dim=0):
+    """Split along ``dim`` into ``n`` near-equal parts (an int) or at the
+    given indices (a list), as ``numpy.array_split``; the parts are views."""
+    return _tensor_split(input, indices_or_sections, dim, "tensor_split")
+
+
+@composite(methods=("hsplit",), functions=("hsplit",))
+def hsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 1 (dim 0 of a 1-d tensor); equal sections."""
+    return _tensor_split(input, indices_or_sections, 0 if _ndim(input) == 1 else 1, "hsplit",
+                         exact=True)
+
+
+@composite(methods=("vsplit",), functions=("vsplit",))
+def vsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 0 of a tensor of at least 2 dims."""
+    if _ndim(input) < 2:
+        raise ValueError(f"vsplit(): needs at least 2 dims, got {_ndim(input)}")
+    return _tensor_split(input, indices_or_sections, 0, "vsplit", exact=True)
+
+
+@composite(methods=("dsplit",), functions=("dsplit",))
+def dsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 2 of a tensor of at least 3 dims."""
+    if _ndim(input) < 3:
+        raise ValueError(f"dsplit(): needs at least 3 dims, got {_ndim(input)}")
+    return _tensor_split(input, indices_or_sections, 2, "dsplit", exact=True)
+
+
+@composite(methods=("diff",), functions=("diff",))
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim`` (``prepend``/``append``
+    are concatenated first)."""
+    if _ndim(input) == 0:
+        raise ValueError("diff(): expects a tensor of at least 1 dim")
+    d = _one(dim, _ndim(input), "diff")
+    parts = [p for p in (prepend, input, append) if p is not None]
+    if len(parts) > 1:
+        shape = _shape(input)
+        parts = [p if _ndim(p) == len(shape) else
+                 broadcast_to(p, shape=shape[:d] + (1,) + shape[d + 1:]) for p in parts]
+        input = cat(*parts, dim=d)
+    for _ in range(int(n)):
+        m = _shape(input)[d]
+        if m == 0:
+            break
+        input = getitem(input, index=_along(d, slice(1, m))) - \
+            getitem(input, index=_along(d, slice(0, m - 1)))
+    return input
+
+
+@composite(functions=("meshgrid",))
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-d tensors (``indexing`` 'ij', PyTorch's
+    default, or 'xy')."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid(): indexing must be 'ij' or 'xy', got {indexing!r}")
+    sizes = [int(np.prod(_shape(t), dtype=np.int64)) for t in tensors]
+    if indexing == "xy" and len(sizes) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(tensors):
+        j = i
+        if indexing == "xy" and len(tensors) >= 2 and i < 2:
+            j = 1 - i
+        shape = [1] * len(tensors)
+        shape[j] = sizes[j]
+        out.append(broadcast_to(reshape(t, shape=tuple(shape)), shape=tuple(sizes)))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------
