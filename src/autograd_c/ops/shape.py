@@ -21,12 +21,17 @@ def _sizes(shape, who):
     return tuple(int(s) for s in shape)
 
 
-def _reshape_parse(input, *shape, **kw):
+def _shape_parse(input, shape, kw, who):
+    """``f(x, 2, 3)``, ``f(x, (2, 3))`` or ``f(x, shape=(2, 3))``."""
     if "shape" in kw and not shape:
         shape = (kw.pop("shape"),)
     if kw:
-        raise TypeError(f"reshape() got unexpected keyword arguments {sorted(kw)}")
-    return (input,), {"shape": _sizes(shape, "reshape")}
+        raise TypeError(f"{who}() got unexpected keyword arguments {sorted(kw)}")
+    return (input,), {"shape": _sizes(shape, who)}
+
+
+def _reshape_parse(input, *shape, **kw):
+    return _shape_parse(input, shape, kw, "reshape")
 
 
 @op("reshape", functions=("reshape",), methods=("reshape", "view"), view=True,
@@ -73,7 +78,7 @@ class permute:
 
 
 @op("broadcast_to", functions=("broadcast_to",), methods=("broadcast_to",), view=True,
-    parse=lambda input, *shape: ((input,), {"shape": _sizes(shape, "broadcast_to")}),
+    parse=lambda input, *shape, **kw: _shape_parse(input, shape, kw, "broadcast_to"),
     numpy=(np.broadcast_to,))
 class broadcast_to:
     def forward(input, shape):
