@@ -366,3 +366,15 @@ def test_pad_errors():
         pad(x, (1,))
     with pytest.raises(ValueError):
         pad(x, (1, 1), mode="wrap")
+
+
+def test_numpy_functions_on_tensors(engine):
+    a = np.arange(6.0).reshape(2, 3)
+    x = ag.tensor(a, requires_grad=True)
+    for fn, args, kw in [(np.flip, (0,), {}), (np.flip, (), {}), (np.flip, (), {"axis": 1}),
+                         (np.roll, (1,), {"axis": 1}), (np.roll, (2,), {}),
+                         (np.cumsum, (), {"axis": 1}), (np.cumprod, (0,), {}),
+                         (np.diagonal, (), {}), (np.prod, (), {"axis": 1})]:
+        out = fn(x, *args, **kw)
+        assert out.requires_grad
+        np.testing.assert_array_equal(out.data, fn(a, *args, **kw))

@@ -34,7 +34,7 @@ def _rev_cumsum(g, d):
     return flip(cumsum(flip(g, dims=(d,)), dim=d), dims=(d,))
 
 
-@op("cumsum", functions=("cumsum",), methods=("cumsum",))
+@op("cumsum", functions=("cumsum",), methods=("cumsum",), numpy=(np.cumsum,))
 class cumsum:
     """Running sums along ``dim``; ``dtype``: convert the input first."""
 
@@ -53,7 +53,8 @@ class cumsum:
         return (cast(g if d is None else _rev_cumsum(g, d), like),)
 
 
-@op("cumprod", saves=(0,), saves_output=True, functions=("cumprod",), methods=("cumprod",))
+@op("cumprod", saves=(0,), saves_output=True, functions=("cumprod",), methods=("cumprod",),
+    numpy=(np.cumprod,))
 class cumprod:
     """Running products along ``dim``; ``dtype``: convert the input first.
     The gradient is exact when the input holds zeros (PyTorch's rule)."""

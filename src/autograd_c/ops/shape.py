@@ -126,14 +126,17 @@ def _dims_parse(input, *dims):
 
 
 def _flip_parse(input, *dims, **kw):
-    if "dims" in kw:
-        dims = (kw.pop("dims"),)
+    for name in ("dims", "dim"):        # dim: numpy's axis (np.flip(t, axis=0))
+        if name in kw:
+            dims = (kw.pop(name),)
     if kw:
         raise TypeError(f"flip() got unexpected keyword arguments {sorted(kw)}")
+    if not dims or dims == (None,):     # numpy's np.flip(a): every dim
+        dims = (tuple(range(np.ndim(input))),)
     return _dims_parse(input, *dims)
 
 
-@op("flip", functions=("flip",), methods=("flip",), parse=_flip_parse)
+@op("flip", functions=("flip",), methods=("flip",), parse=_flip_parse, numpy=(np.flip,))
 class flip:
     """Reverse the order of the elements along ``dims`` (a copy, as in
     PyTorch; numpy's ``flip`` would be a view)."""
@@ -149,11 +152,12 @@ class flip:
         return (flip(g, dims=axes) if axes else g,)
 
 
-def _roll_parse(input, shifts, dims=None):
-    return (input,), {"shifts": shifts, "dims": dims}
+def _roll_parse(input, shifts, dims=None, *, dim=None):
+    """``roll(x, shifts, dims)``; ``dim`` is numpy's ``axis`` (np.roll)."""
+    return (input,), {"shifts": shifts, "dims": dims if dim is None else dim}
 
 
-@op("roll", functions=("roll",), methods=("roll",), parse=_roll_parse)
+@op("roll", functions=("roll",), methods=("roll",), parse=_roll_parse, numpy=(np.roll,))
 class roll:
     """Shift the elements by ``shifts`` along ``dims`` cyclically (no dims:
     the flattened tensor, shape kept), as ``torch.roll``."""
@@ -203,7 +207,8 @@ def _diag_dims(nd, dim1, dim2, who):
     return d1, d2
 
 
-@op("diagonal", functions=("diagonal",), methods=("diagonal",), view=True)
+@op("diagonal", functions=("diagonal",), methods=("diagonal",), view=True,
+    numpy=(np.diagonal,))
 class diagonal:
     """The diagonal ``offset`` of the planes ``dim1``, ``dim2``, moved to the
     last dim (a view, as in PyTorch)."""
