@@ -12,7 +12,7 @@ import numpy as np
 from ._helpers import norm_dims
 from ._registry import composite
 from .elementwise import maximum, minimum, mul
-from .index import getitem, take_along_dim
+from .index import take_along_dim
 from .reduce import amax, amin
 from .shape import permute, reshape
 # the shape functions live in shape_composites (kept importable from here)

@@ -12,9 +12,8 @@ import numpy as np
 
 from ._helpers import norm_dims
 from ._registry import composite
-from .composites import ValuesIndices
 from .elementwise import where
-from .index import getitem, take_along_dim
+from .index import take_along_dim
 from .reduce import _var_parse, amax, mean, std, var
 from .shape import reshape
 
@@ -85,7 +84,7 @@ def _sort_index(data, d, descending):
 # --------------------------------------------------------------------------
 
 @composite(methods=("all",), functions=("all",))
-def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where every element (over ``dim``; all dims when None) is nonzero."""
     dim, keepdim = _alias(dim, keepdim, axis, keepdims)
     data = _data(input)
@@ -94,7 +93,7 @@ def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A
 
 
 @composite(methods=("any",), functions=("any",))
-def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where some element (over ``dim``; all dims when None) is nonzero."""
     dim, keepdim = _alias(dim, keepdim, axis, keepdims)
     data = _data(input)
@@ -170,7 +169,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
 
 
 @composite(methods=("topk",), functions=("topk",))
-def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim``
     and their indices, in sorted order."""
     dim = dim if axis is None else axis
@@ -247,7 +246,7 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _pick(MedianResult, input, data, _median_index(data, d), d, keepdim)
 
 
-def _cum_extreme(name, better, cls):
+def _cum_extreme(name, accumulate, cls):
     def fn(input, dim, *, axis=None):
         dim = dim if axis is None else axis
         data = _data(input)
@@ -255,22 +254,16 @@ def _cum_extreme(name, better, cls):
             _dim1(dim, 0, name)
             return _pick(cls, input, data, None, 0, False)
         d = _dim1(dim, data.ndim, name)
-        a = np.moveaxis(data, d, -1)
-        idx = np.zeros(a.shape, dtype=np.int64)
-        if a.shape[-1]:
-            floating = a.dtype.kind in "fc"
-            best = a[..., 0]
-            at = np.zeros(best.shape, dtype=np.int64)
-            for k in range(a.shape[-1]):
-                v = a[..., k]
-                # PyTorch: a NaN always wins; ties move to the later index
-                upd = better(v, best)
-                if floating:
-                    upd = np.isnan(v) | (upd & ~np.isnan(best))
-                best = np.where(upd, v, best)
-                at = np.where(upd, k, at)
-                idx[..., k] = at
-        return _pick(cls, input, data, np.moveaxis(idx, -1, d), d, True)
+        # PyTorch: ties move to the later index, a NaN wins and stays. The
+        # running extreme changes only at a "hit" (x_j equals it), so the
+        # index at k is the last hit up to k.
+        run = accumulate(data, axis=d)
+        hit = data == run
+        if data.dtype.kind in "fc":
+            hit |= np.isnan(data)
+        pos = np.arange(data.shape[d]).reshape((-1,) + (1,) * (data.ndim - d - 1))
+        idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d)
+        return _pick(cls, input, data, idx, d, True)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"Running {name[3:]} along ``dim``: named tuple ``(values, indices)``; "
@@ -278,8 +271,8 @@ def _cum_extreme(name, better, cls):
     return composite(methods=(name,), functions=(name,))(fn)
 
 
-cummax = _cum_extreme("cummax", np.greater_equal, CummaxResult)
-cummin = _cum_extreme("cummin", np.less_equal, CumminResult)
+cummax = _cum_extreme("cummax", np.maximum.accumulate, CummaxResult)
+cummin = _cum_extreme("cummin", np.minimum.accumulate, CumminResult)
 
 
 # --------------------------------------------------------------------------

@@ -257,7 +257,7 @@ def repeat(input, *sizes):
 @composite(methods=("tile",), functions=("tile",))
 def tile(input, dims):
     """``repeat`` with ``dims`` padded with leading ones to the input's dims."""
-    dims = _sizes((dims,) if isinstance(dims, (int, np.integer)) else (dims,), "tile")
+    dims = _sizes((dims,), "tile")
     nd = _ndim(input)
     return repeat(input, (1,) * (nd - len(dims)) + dims)
 
@@ -306,7 +306,7 @@ def flipud(input):
 
 
 @composite(methods=("narrow",), functions=("narrow",))
-def narrow(input, dim, start, length):  # noqa: D401
+def narrow(input, dim, start, length):
     """Elements ``start`` .. ``start + length`` of dim ``dim`` (a view)."""
     shape = _shape(input)
     d = _one(dim, len(shape), "narrow")
