@@ -88,6 +88,8 @@ CASES = {
     "swapaxes": (lambda m, a: a.swapaxes(0, 2) ** 2, [(2, 3, 4)], None, ["permute"]),
     "swapdims": (lambda m, a: m.swapdims(a, 1, 0) @ a, [(2, 3)], None, ["permute"]),
     "transpose_kw": (lambda m, a: a.transpose(dim0=0, dim1=1) @ a, [(2, 3)], None, ["permute"]),
+    # permute's VJP under create_graph transposes by a full permutation
+    "permute_identity": (lambda m, a: a.permute(0, 1) ** 2, [(2, 3)], None, ["permute"]),
     "permute_kw": (lambda m, a: m.permute(a, dims=(1, 0)) @ a, [(2, 3)], None, ["permute"]),
     "contiguous": (lambda m, a: a.t().contiguous() @ a if m is torch else a.T.contiguous() @ a,
                    [(2, 3)], None, ["permute"]),
@@ -101,6 +103,8 @@ CASES = {
     "diff": (lambda m, a: m.diff(a) ** 2, [(3, 4)], None, ["getitem", "sub"]),
     "diff_n2": (lambda m, a, b: a.diff(2, 0, prepend=b) ** 2, [(4, 3), (1, 3)], None,
                 ["getitem", "cat"]),
+    "unfold": (lambda m, a: a.unfold(1, 3, 2) ** 2, [(2, 7)], None, ["getitem", "permute"]),
+    "unfold_dim0": (lambda m, a: a.unfold(0, 2, 1) * 2, [(3, 2)], None, ["getitem"]),
     "meshgrid": (lambda m, a, b: (lambda x, y: x * y ** 2)(*m.meshgrid(a, b, indexing="xy")),
                  [(3,), (2,)], None, ["broadcast_to"]),
 }

@@ -331,3 +331,113 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
 def msort(input):
     """The values of ``input`` sorted along dim 0."""
     return sort(input, 0).values
+
+
+# --------------------------------------------------------------------------
+# aminmax, quantile
+# --------------------------------------------------------------------------
+
+AminmaxResult = namedtuple("aminmax", ["min", "max"])
+
+
+@composite(methods=("aminmax",), functions=("aminmax",))
+def aminmax(input, *, dim=None, keepdim=False):
+    """Named tuple ``(min, max)`` over ``dim`` (all elements when None)."""
+    from .reduce import amin
+    return AminmaxResult(amin(input, dim=dim, keepdim=keepdim),
+                         amax(input, dim=dim, keepdim=keepdim))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, who, ignore_nan):
+    from .shape_composites import movedim, unsqueeze
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"{who}(): interpolation must be one of {_INTERPOLATIONS}, got "
+                         f"{interpolation!r}")
+    data = _data(input)
+    if data.dtype.kind != "f":
+        raise TypeError(f"{who}(): expected a floating tensor, got dtype {data.dtype}")
+    qa = np.asarray(_data(q), dtype=np.float64)
+    if qa.ndim > 1 or np.any((qa < 0) | (qa > 1)):
+        raise ValueError(f"{who}(): q must be a scalar or 1-d, with values in [0, 1]")
+    nd = data.ndim
+    x = input
+    if dim is None:
+        x = reshape(input, shape=(-1,))
+        d = 0
+    else:
+        d = _dim1(dim, nd, who)
+        if nd == 0:
+            x = reshape(input, shape=(1,))
+    xd = _data(x)
+    n = xd.shape[d]
+    if n == 0:
+        raise IndexError(f"{who}(): dim {d} of a tensor of shape {data.shape} is empty")
+    values = sort(x, d).values
+    qs = qa.reshape((-1,) + (1,) * (xd.ndim - d - 1))          # along dim d
+    nan = np.isnan(xd)
+    if ignore_nan:
+        valid = np.sum(~nan, axis=d, keepdims=True)
+        ranks = qs * np.maximum(valid - 1, 0)
+    else:
+        # a NaN in the line: the rank of the last element (NaN sorts last)
+        ranks = np.where(nan.any(axis=d, keepdims=True), n - 1.0, qs * (n - 1.0))
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)
+    shape = np.broadcast_shapes(ranks.shape, xd.shape[:d] + (1,) + xd.shape[d + 1:])
+    ranks = np.broadcast_to(ranks, shape)
+    below = np.floor(ranks).astype(np.int64)
+    above = np.ceil(ranks).astype(np.int64)
+    lo = take_along_dim(values, below, dim=d)
+    if interpolation in ("lower", "higher", "nearest"):
+        out = lo
+    else:
+        hi = take_along_dim(values, above, dim=d)
+        w = (ranks - below).astype(xd.dtype) if interpolation == "linear" else \
+            np.full(shape, 0.5, dtype=xd.dtype)
+        # PyTorch's lerp: from the nearer end
+        out = where(w < 0.5, lo + w * (hi - lo), hi - (hi - lo) * (1.0 - w))
+    if ignore_nan:
+        empty = np.broadcast_to(valid == 0, shape)
+        if empty.any():
+            out = where(empty, np.array(np.nan, dtype=xd.dtype), out)
+    # the q dim (at d) goes first; the reduced dim is dropped or kept as 1
+    if qa.ndim == 0:
+        out = reshape(out, shape=_shape_without(shape, d))
+    else:
+        out = movedim(out, d, 0)
+    if keepdim:
+        lead = 1 if qa.ndim else 0
+        if dim is None:
+            out = reshape(out, shape=tuple(_shape_of(out)[:lead]) + (1,) * nd)
+        elif nd:
+            out = unsqueeze(out, d + lead)
+    return out
+
+
+def _shape_without(shape, d):
+    return tuple(shape[:d]) + tuple(shape[d + 1:])
+
+
+def _shape_of(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+@composite(methods=("quantile",), functions=("quantile",))
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-quantiles (a scalar or 1-d, in [0, 1]; a 1-d ``q`` adds a
+    first dim) along ``dim`` (None: of all elements). A NaN in a line gives
+    NaN. ``interpolation``: linear, lower, higher, midpoint or nearest."""
+    return _quantile(input, q, dim, keepdim, interpolation, "quantile", False)
+
+
+@composite(methods=("nanquantile",), functions=("nanquantile",))
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """``quantile`` of the elements that are not NaN (NaN if there are none)."""
+    return _quantile(input, q, dim, keepdim, interpolation, "nanquantile", True)

@@ -56,7 +56,9 @@ def transpose(input, *dims, dim0=None, dim1=None, axes=None):
     if axes is not None:
         dims = (axes,)
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = tuple(dims[0])
+        # one sequence: numpy's full permutation (``a.transpose((0, 1))`` is
+        # the identity, not a swap), as permute's VJP uses it
+        return permute(input, dims=tuple(dims[0]))
     if not dims:
         return permute(input, dims=None)
     nd = _ndim(input)
@@ -471,6 +473,25 @@ def meshgrid(*tensors, indexing="ij"):
         shape[j] = sizes[j]
         out.append(broadcast_to(reshape(t, shape=tuple(shape)), shape=tuple(sizes)))
     return tuple(out)
+
+
+@composite(methods=("unfold",))
+def unfold(input, dimension, size, step):
+    """The windows of ``size`` elements every ``step`` along ``dimension``:
+    that dim becomes the window count and a new last dim of ``size`` holds
+    each window (``Tensor.unfold``)."""
+    nd = _ndim(input)
+    d = _one(dimension, nd, "unfold")
+    n = _shape(input)[d] if nd else 1
+    size, step = int(size), int(step)
+    if size < 0 or size > n or step <= 0:
+        raise ValueError(f"unfold(): size {size} and step {step} do not fit dim {dimension} "
+                         f"of size {n}")
+    if nd == 0:
+        return reshape(input, shape=(1,))
+    idx = np.arange(0, n - size + 1, step)[:, None] + np.arange(size)
+    windows = getitem(input, index=_along(d, idx))
+    return movedim(windows, d + 1, -1)
 
 
 # --------------------------------------------------------------------------
