@@ -378,3 +378,23 @@ def test_numpy_functions_on_tensors(engine):
         out = fn(x, *args, **kw)
         assert out.requires_grad
         np.testing.assert_array_equal(out.data, fn(a, *args, **kw))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.tensor_split(x, 2, 1), lambda m, x: x.tensor_split([1, 5], 2),
+    lambda m, x: x.tensor_split((-1,), 2), lambda m, x: m.tensor_split(x, 3, 2),
+    lambda m, x: m.hsplit(x, 3), lambda m, x: m.vsplit(x, [1]), lambda m, x: m.dsplit(x, 2),
+    lambda m, x: m.diff(x), lambda m, x: x.diff(2, 0), lambda m, x: m.diff(x, 1, 1, x[:, :1]),
+    lambda m, x: m.diff(x, append=x[..., :2]), lambda m, x: x.unfold(2, 2, 1),
+    lambda m, x: m.rot90(x), lambda m, x: x.rot90(2, (1, 2)), lambda m, x: x.rot90(-1, (2, 0)),
+    lambda m, x: m.meshgrid(x[0, 0], x[1, 1, :3], indexing="ij"),
+    lambda m, x: m.meshgrid([x[0, 0], x[1, 1, :3], x[0, 2, :2]], indexing="xy"),
+    lambda m, x: m.nansum(x), lambda m, x: x.nansum(1), lambda m, x: m.nanmean(x, (0, 2)),
+    lambda m, x: m.quantile(x, 0.3), lambda m, x: m.quantile(x, 0.5, dim=2, keepdim=True),
+    lambda m, x: m.nanquantile(x, 0.25, 1), lambda m, x: x.nanquantile(0.9),
+    lambda m, x: m.aminmax(x, dim=1), lambda m, x: x.msort()])
+def test_more_functions_values(engine, call):
+    data = np.arange(24.0).reshape(2, 3, 4) ** 1.5
+    data[0, 1, 2] = NAN
+    x, tx = both(data)
+    same(call(ag, x), call(torch, tx))
