@@ -1,6 +1,9 @@
 """The op table: every differentiable operation, one entry each.
 
-Families: ``elementwise``, ``reduce``, ``shape``, ``index``, ``linalg``. The
+Families: ``elementwise``, ``reduce`` (+ ``reduce_cum``: cumulative ops;
+``reduce_select``: sort/median/topk..., non-differentiable reductions),
+``shape`` (+ ``shape_composites``: shape functions built from the shape
+ops), ``index``, ``linalg``. The
 registry and the rule contract are in ``_registry``; the public API
 (``autograd_c.add``, ``Tensor.add``, ``Tensor.__add__``...) is generated from
 the entries by ``autograd_c._surface``. See the README's "Adding an op".
