@@ -320,7 +320,7 @@ def test_views_share_memory(engine):
         with torch.no_grad():
             tv += 100.0
         same(x, tx)
-    f, tf = x.flip(0), tx.flip(0)        # a copy, as in torch
+    f = x.flip(0)                        # a copy, as in torch
     with ag.no_grad():
         f += 1.0
     same(x, tx)
