@@ -153,3 +153,46 @@ def test_errors_name_the_op(engine):
         x.scatter_reduce(0, ag.tensor([[0]]), x, "max")
     with pytest.raises(TypeError, match="masked_fill"):
         x.masked_fill(ag.tensor([1, 0, 1, 0]), 0.0)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_with_zeros_matches_torch(include_self, engine):
+    a = np.array([[1.0, 0.0, 3.0], [4.0, 2.0, 0.0], [0.5, 1.5, 2.5]])
+    s = np.array([[0.0, 2.0, 3.0], [4.0, 0.0, 1.0]])
+    idx = [[1, 0, 2], [1, 0, 0]]
+    x, y = ag.tensor(a, requires_grad=True), ag.tensor(s, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(s, requires_grad=True)
+    out = x.scatter_reduce(0, ag.tensor(idx), y, "prod", include_self=include_self)
+    tout = tx.scatter_reduce(0, torch.tensor(idx), ty, "prod", include_self=include_self)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-15)
+    w = np.arange(9.0).reshape(3, 3) + 1
+    (out * ag.tensor(w)).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(y.grad.data, ty.grad.numpy(), rtol=1e-14)
+
+
+def test_inplace_spellings_outside_the_graph(engine):
+    m = np.array([[True, False, True], [False, False, True]])
+    for name, args, targs in [
+        ("masked_fill_", (ag.tensor(m), 2.0), (torch.tensor(m), 2.0)),
+        ("index_add_", (1, ag.tensor([0, 0]), ag.tensor(np.ones((2, 2)))),
+         (1, torch.tensor([0, 0]), torch.ones(2, 2, dtype=torch.float64))),
+        ("index_fill_", (0, ag.tensor([1]), -1.0), (0, torch.tensor([1]), -1.0)),
+        ("scatter_", (1, ag.tensor([[2], [0]]), 5.0), (1, torch.tensor([[2], [0]]), 5.0)),
+        ("scatter_add_", (0, ag.tensor([[1, 0, 1]]), ag.tensor(np.ones((1, 3)))),
+         (0, torch.tensor([[1, 0, 1]]), torch.ones(1, 3, dtype=torch.float64))),
+    ]:
+        a = np.arange(6.0).reshape(2, 3)
+        x, t = ag.tensor(a.copy()), torch.tensor(a.copy())
+        v = x._version
+        assert getattr(x, name)(*args) is x
+        getattr(t, name)(*targs)
+        np.testing.assert_array_equal(x.data, t.numpy(), err_msg=name)
+        assert x._version > v
+    y = ag.tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="masked_fill_"):
+        y.masked_fill_(ag.tensor([True, False, True]), 1.0)
+    with ag.no_grad():
+        y.masked_fill_(ag.tensor([True, False, True]), 1.0)
+    np.testing.assert_array_equal(y.data, [1.0, 0.0, 1.0])

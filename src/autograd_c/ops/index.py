@@ -351,7 +351,9 @@ class scatter_set:
 class scatter_prod:
     """``input`` (or ones where scattered when ``include_self`` is False)
     multiplied along ``dim`` by ``src`` at ``index``. VJP ``g * out / x``
-    (inputs must be nonzero where they are multiplied)."""
+    for a nonzero factor; for a zero factor the product of the other factors
+    (itself a ``scatter_prod`` of the factors with the zeros set to 1), when
+    it is the only zero of its product."""
 
     def forward(input, src, dim=0, index=None, include_self=True):
         shape = shape_of(input)
@@ -378,14 +380,39 @@ class scatter_prod:
 
     def backward(ctx, g, needs):
         x, src, out, d, index, part, keep = ctx
+        s = src if part is None else getitem(src, index=part)
+        # zeros among the factors: the derivative for a zero factor is the
+        # product of the others (nonzero only when it is the only zero)
+        zx = (_data(x) == 0) & keep
+        zs = np.asarray(_data(s)) == 0
         gx = gs = None
         go = g * out
+        if not (zx.any() or zs.any()):
+            if needs[0]:
+                gx = cast(np.where(keep, go / np.where(keep, x, 1.0), 0.0), x)
+            if needs[1]:
+                gs = cast(_fit(gather(go, dim=d, index=index) / s, shape_of(src), src.dtype,
+                               part), src)
+            return gx, gs
+        shape = shape_of(x)
+        zcount = zx.astype(np.float64)
+        if len(shape):
+            np.add.at(zcount, _along(index, d, len(shape)), zs)
+        else:
+            zcount = zcount + zs.sum()
+        one_zero = zcount == 1
+        zs_full = np.zeros(shape_of(src), dtype=bool)
+        zs_full[part if part is not None else ...] = zs
+        others = scatter_prod(np.where(zx, 1.0, x), np.where(zs_full, 1.0, src), dim=d,
+                              index=index, include_self=bool(keep.all()))
+        gz = np.where(one_zero, g * others, 0.0)
         if needs[0]:
-            gx = cast(np.where(keep, go / np.where(keep, x, 1.0), 0.0), x)
+            gx = cast(np.where(keep, np.where(zx, gz, go / np.where(zx | ~keep, 1.0, x)), 0.0),
+                      x)
         if needs[1]:
-            s = src if part is None else getitem(src, index=part)
-            gs = cast(_fit(gather(go, dim=d, index=index) / s, shape_of(src), src.dtype, part),
-                      src)
+            gs = np.where(zs, gather(gz, dim=d, index=index),
+                          gather(go, dim=d, index=index) / np.where(zs, 1.0, s))
+            gs = cast(_fit(gs, shape_of(src), src.dtype, part), src)
         return gx, gs
 
 
@@ -669,3 +696,37 @@ def one_hot(tensor, num_classes=-1):
     out = (a[..., None] == np.arange(num_classes)).astype(np.int64)
     return _wrap(tensor, out)
 
+
+
+# --------------------------------------------------------------------------
+# in-place spellings (outside the graph)
+# --------------------------------------------------------------------------
+
+def _inplace(fn):
+    """``Tensor.<name>_``: writes ``fn(self, ...)`` into ``self``. Only
+    outside the graph (no tensor involved requires grad, or under
+    ``no_grad``): the engines rebind in-place ops only for operators."""
+    name = fn.__name__ + "_"
+
+    def method(self, *args, **kw):
+        from autograd_c.grad_mode import is_grad_enabled
+        if is_grad_enabled() and any(getattr(a, "requires_grad", False)
+                                     for a in (self, *args, *kw.values())):
+            raise RuntimeError(f"{name}(): in-place on tensors that require grad is not "
+                               f"supported; use the out-of-place {fn.__name__}()")
+        plain = [a.detach() if _is_tensor(a) else a for a in args]
+        out = fn(self.detach(), *plain, **{k: v.detach() if _is_tensor(v) else v
+                                           for k, v in kw.items()})
+        self.data[...] = _data(out)
+        self.mark_modified()
+        return self
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place ``{fn.__name__}`` (outside the autograd graph)."
+    return composite(methods=(name,))(method)
+
+
+for _fn in (scatter, scatter_add, scatter_reduce, index_add, index_fill, index_copy,
+            masked_fill, masked_scatter):
+    _inplace(_fn)
+del _fn

@@ -134,7 +134,8 @@ def _einsum_parse(equation, *operands):
     return tuple(operands), {"equation": equation}
 
 
-@op("einsum", saves=tuple(range(64)), functions=("einsum",), parse=_einsum_parse)
+@op("einsum", saves=tuple(range(64)), functions=("einsum",), parse=_einsum_parse,
+    numpy=(np.einsum,))
 class einsum:
     """``einsum(equation, *operands)`` (or a list of operands), with
     PyTorch's implicit output (letters seen once, in alphabetical order) and
