@@ -22,6 +22,8 @@ INDICES = [
     (None, 0, slice(None), [1, 2]),
     (0, slice(None), np.array([True, False, True, False, True])),
     ([2, 0], [1, 1], 3),
+    (np.array(0), slice(None), [1, 2]),
+    (0, slice(None), np.array(1)),
 ]
 
 
@@ -31,6 +33,7 @@ def test_getitem_places_advanced_dims_as_torch(idx, engine):
     x = ag.tensor(a, requires_grad=True)
     tx = torch.tensor(a, requires_grad=True)
     tidx = tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in idx)
+    idx = tuple(ag.tensor(i) if isinstance(i, np.ndarray) else i for i in idx)
     out, tout = x[idx], tx[tidx]
     assert tuple(out.shape) == tuple(tout.shape)
     np.testing.assert_array_equal(out.data, tout.detach().numpy())

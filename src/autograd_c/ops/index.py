@@ -51,6 +51,9 @@ def _index_arrays(index):
 
 
 def _is_int(i):
+    """An integer index entry (a 0-d integer tensor counts, as in PyTorch)."""
+    if isinstance(i, np.ndarray):
+        return i.ndim == 0 and i.dtype.kind in _INT_KINDS
     return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
 
 
@@ -74,7 +77,7 @@ def _torch_split(index):
     first, rest = [], []
     for i in index:
         if _is_int(i):
-            first.append(i)
+            first.append(int(i))
         elif isinstance(i, np.ndarray) and i.ndim > 0:
             n = i.ndim if i.dtype == np.bool_ else 1   # a mask consumes mask.ndim dims
             first.extend([slice(None)] * n)
