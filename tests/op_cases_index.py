@@ -1,7 +1,7 @@
 """Op-table cases (see tests/test_op_table.py) for the indexing family:
 gather/scatter/index_*/masked_*/take and ``t[index]`` with PyTorch's
 placement of advanced-index dims."""
-from test_op_table import POS  # noqa: F401
+from test_op_table import POS
 
 
 def _i(m, x):

@@ -8,8 +8,22 @@ matrices)."""
 from __future__ import annotations
 
 from .ops.linalg import matmul
-from .ops.linalg_api import (cholesky, eigh, eigvalsh, matrix_norm, matrix_power, multi_dot,
-                             norm, pinv, qr, solve, svd, svdvals, vecdot, vector_norm)
+from .ops.linalg_api import (
+    cholesky,
+    eigh,
+    eigvalsh,
+    matrix_norm,
+    matrix_power,
+    multi_dot,
+    norm,
+    pinv,
+    qr,
+    solve,
+    svd,
+    svdvals,
+    vecdot,
+    vector_norm,
+)
 from .ops.linalg_api import det as _det
 from .ops.linalg_api import inverse as _inverse
 from .ops.linalg_api import linalg_cross as cross
@@ -26,6 +40,24 @@ def det(A):
     return _det(A)
 
 
-__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "qr", "svd", "svdvals", "eigh",
-           "eigvalsh", "pinv", "matrix_power", "norm", "vector_norm", "matrix_norm", "cross",
-           "matmul", "multi_dot", "vecdot"]
+__all__ = [
+    "cholesky",
+    "cross",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]

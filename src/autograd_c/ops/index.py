@@ -449,7 +449,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """``scatter(input, dim, index, src)`` or ``scatter(input, dim, index,
     value)``: ``out[i][index[i][j]] = src[i][j]`` (``dim == 1``). With
     ``reduce="add"``/``"multiply"`` the values are added/multiplied in."""
-    shape, d, idx = _scatter_prep(input, dim, index, "scatter")
+    _, d, idx = _scatter_prep(input, dim, index, "scatter")
     if src is None:
         if value is None:
             raise TypeError("scatter(): expected src or value")

@@ -65,7 +65,7 @@ def _einsum_plan(equation, shapes):
     if len(subs) != len(shapes):
         raise ValueError(f"einsum(): equation {equation!r} names {len(subs)} operands, "
                          f"got {len(shapes)}")
-    used = set(c for c in eq if c.isalpha())
+    used = {c for c in eq if c.isalpha()}
     free = [c for c in _LETTERS if c not in used]
     nell = 0
     for s, shp in zip(subs, shapes):

@@ -13,9 +13,21 @@ from ._registry import composite
 from .composites import movedim, transpose, unsqueeze
 from .elementwise import abs as _abs
 from .linalg import _cross, matmul
-from .linalg_decomp import (_unpack, cholesky_lower, det as _det, eigh_packed, inv, linalg_solve,
-                            logabsdet, pinv_op, qr_packed, svd_packed, vector_norm_p)
-from .reduce import amax, amin, sum as _sum
+from .linalg_decomp import (
+    _unpack,
+    cholesky_lower,
+    eigh_packed,
+    inv,
+    linalg_solve,
+    logabsdet,
+    pinv_op,
+    qr_packed,
+    svd_packed,
+    vector_norm_p,
+)
+from .linalg_decomp import det as _det
+from .reduce import amax, amin
+from .reduce import sum as _sum
 from .shape import reshape
 
 #: the named tuples of ``torch.return_types``
@@ -348,6 +360,26 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["inverse", "det", "slogdet", "logdet", "solve", "matrix_power", "multi_dot",
-           "linalg_cross", "vecdot", "cholesky", "qr", "svd", "svdvals", "eigh", "eigvalsh",
-           "pinv", "pinverse", "vector_norm", "matrix_norm", "norm", "tensor_norm"]
+__all__ = [
+    "cholesky",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inverse",
+    "linalg_cross",
+    "logdet",
+    "matrix_norm",
+    "matrix_power",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "pinverse",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "tensor_norm",
+    "vecdot",
+    "vector_norm",
+]

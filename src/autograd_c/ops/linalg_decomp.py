@@ -16,18 +16,26 @@ decomposition's formula needs.
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 
 import numpy as np
 
 from ._helpers import cast, norm_dims, shape_of
-from ._registry import composite, op
+from ._registry import op
 from .index import getitem
-from .linalg import matmul
 from .shape import reshape
 
-__all__ = ["inv", "det", "logabsdet", "linalg_solve", "cholesky_lower", "qr_packed",
-           "svd_packed", "eigh_packed", "pinv_op", "vector_norm_p"]
+__all__ = [
+    "cholesky_lower",
+    "det",
+    "eigh_packed",
+    "inv",
+    "linalg_solve",
+    "logabsdet",
+    "pinv_op",
+    "qr_packed",
+    "svd_packed",
+    "vector_norm_p",
+]
 
 
 def _mT(x):
