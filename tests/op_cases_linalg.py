@@ -32,10 +32,14 @@ def _spread(*shapes_and_values):
     return make
 
 
-def _sym(values):
+def _sym(values, batch=()):
     def make(rng):
-        q, _ = np.linalg.qr(rng.standard_normal((len(values), len(values))))
-        return [q @ np.diag(values) @ q.T]
+        n = len(values)
+        mats = []
+        for _ in range(int(np.prod(batch))):
+            q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+            mats.append(q @ np.diag(values) @ q.T)
+        return [np.reshape(mats, tuple(batch) + (n, n))]
     return make
 
 
@@ -108,6 +112,8 @@ CASES = {
                               [(2, 1, 2, 3), (3, 3, 2)], None, ["einsum"]),
     "einsum_three": (lambda m, a, b, c: m.einsum("i,ij,j->", a, b, c) * a,
                      [(3,), (3, 4), (4,)], None, ["einsum"]),
+    "einsum_same_operand_twice": (lambda m, a: m.einsum("ij,ij->i", a, a) * a.sum(1),
+                                  [(2, 3)], None, ["einsum"]),
     "einsum_outer_implicit": (lambda m, a, b: m.einsum("j,i", a, b) ** 2, [(3,), (2,)], None,
                               ["einsum"]),
     # ---- inverse, det, solve, powers
@@ -151,10 +157,16 @@ CASES = {
                       _spread(((2, 4), [2.5, 1.0])), ["svd_packed"]),
     "svd_square": (lambda m, a: _svd_gauge(m, a), [(3, 3)],
                    _spread(((3, 3), [3.0, 1.7, 0.6])), ["svd_packed"]),
+    "svd_batched": (lambda m, a: _svd_gauge(m, a), [(2, 3, 2)],
+                    _spread(((2, 3, 2), [2.0, 0.7])), ["svd_packed"]),
+    "svd_batched_full_tall": (lambda m, a: _svd_gauge(m, a, True), [(2, 3, 2)],
+                              _spread(((2, 3, 2), [2.0, 0.7])), ["svd_packed"]),
     "svdvals": (lambda m, a: m.linalg.svdvals(a) ** 2 * 1.5, [(3, 4)],
                 _spread(((3, 4), [3.0, 2.0, 1.0])), ["svd_packed"]),
     "eigh": (lambda m, a: _eigh_gauge(m, a), [(4, 4)], _sym([-2.0, -0.5, 1.0, 2.5]),
              ["eigh_packed"]),
+    "eigh_batched": (lambda m, a: _eigh_gauge(m, a), [(2, 3, 3)], _sym([-1.0, 0.4, 2.0], (2,)),
+                     ["eigh_packed"]),
     "eigvalsh": (lambda m, a: m.linalg.eigvalsh((a + a.mT) * 0.5) ** 3, [(3, 3)],
                  _sym([-1.0, 0.5, 2.0]), ["eigh_packed"]),
     "pinv_tall": (lambda m, a: m.linalg.pinv(a) ** 2, [(4, 3)],
