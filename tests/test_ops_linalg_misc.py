@@ -195,3 +195,35 @@ def test_beta_zero_ignores_input_like_torch(engine):
     out = ag.addmm(ag.tensor(c), ag.tensor(a), ag.tensor(b), beta=0)
     np.testing.assert_array_equal(out.data, torch.addmm(torch.tensor(c), torch.tensor(a),
                                                         torch.tensor(b), beta=0).numpy())
+
+
+def test_more_linalg_functions_match_torch(engine):
+    rng = np.random.default_rng(7)
+    u, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    v, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    a = u[:, :3] @ np.diag([3.0, 1.5, 0.5]) @ v.T
+    b = rng.standard_normal((4, 2))
+    t = torch.tensor(a)
+    assert int(LA.matrix_rank(ag.tensor(a)).data) == int(torch.linalg.matrix_rank(t))
+    low = u[:, :3] @ np.diag([3.0, 1.5, 0.0]) @ v.T
+    assert int(LA.matrix_rank(ag.tensor(low)).data) == 2
+    sq = a[:3] + 2 * np.eye(3)
+    for p in (None, 2, -2):
+        _both(lambda m, x: _linalg(m).cond(x, p), [sq])
+    for p in ("fro", "nuc", 1, float("inf")):      # (torch's own backward fails for these)
+        np.testing.assert_allclose(LA.cond(ag.tensor(sq), p).data,
+                                   torch.linalg.cond(torch.tensor(sq), p).numpy(), rtol=1e-12)
+    _both(lambda m, x, y: _linalg(m).lstsq(x, y).solution ** 2, [a, b])
+    _both(lambda m, x, y: _linalg(m).lstsq(x, y, driver="gelsd").residuals * 1.0, [a, b])
+    for upper in (True, False):
+        for unit in (True, False):
+            for left in (True, False):
+                sq = a[:3] + 2 * np.eye(3)
+                rhs = b[:3] if left else b[:3].T
+                _both(lambda m, x, y: _linalg(m).solve_triangular(
+                    x, y, upper=upper, left=left, unitriangular=unit) ** 2, [sq, rhs])
+    sq = a[:3] @ a[:3].T + np.eye(3)
+    _both(lambda m, x: _linalg(m).inv_ex(x).inverse * 1.0, [sq])
+    _both(lambda m, x: _linalg(m).cholesky_ex(x).L * 1.0, [sq])
+    _both(lambda m, x, y: _linalg(m).solve_ex(x, y).result * 1.0, [sq, b[:3]])
+    _both(lambda m, x, y: m.chain_matmul(x.T, y, y.T) * 1.0, [a, b])

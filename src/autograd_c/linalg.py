@@ -10,15 +10,22 @@ from __future__ import annotations
 from .ops.linalg import matmul
 from .ops.linalg_api import (
     cholesky,
+    cholesky_ex,
+    cond,
     eigh,
     eigvalsh,
+    inv_ex,
+    lstsq,
     matrix_norm,
     matrix_power,
+    matrix_rank,
     multi_dot,
     norm,
     pinv,
     qr,
     solve,
+    solve_ex,
+    solve_triangular,
     svd,
     svdvals,
     vecdot,
@@ -40,22 +47,36 @@ def det(A):
     return _det(A)
 
 
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """``torch.diagonal(A, offset, dim1, dim2)`` with matrix defaults."""
+    import autograd_c
+    return autograd_c.diagonal(A, offset=offset, dim1=dim1, dim2=dim2)
+
+
 __all__ = [
     "cholesky",
+    "cholesky_ex",
+    "cond",
     "cross",
     "det",
+    "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
+    "inv_ex",
+    "lstsq",
     "matmul",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
     "norm",
     "pinv",
     "qr",
     "slogdet",
     "solve",
+    "solve_ex",
+    "solve_triangular",
     "svd",
     "svdvals",
     "vecdot",

@@ -12,6 +12,7 @@ import numpy as np
 from ._registry import composite
 from .composites import movedim, transpose, unsqueeze
 from .elementwise import abs as _abs
+from .index import getitem
 from .linalg import _cross, matmul
 from .linalg_decomp import (
     _unpack,
@@ -360,16 +361,123 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
+# --------------------------------------------------------------------------
+# more of torch.linalg
+# --------------------------------------------------------------------------
+
+linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
+linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
+
+
+def _default_rtol(shape, dtype, atol):
+    if atol is not None and atol > 0:
+        return 0.0
+    return np.finfo(dtype).eps * max(shape[-2], shape[-1])
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    """Number of singular values above ``max(atol, rtol * s_max)`` (int64,
+    not differentiable)."""
+    a = _data(A)
+    s = np.linalg.svd(a, compute_uv=False)
+    atol, rtol = _float(atol), _float(rtol)
+    if rtol is None:
+        rtol = _default_rtol(a.shape, a.dtype, atol)
+    smax = s[..., :1] if s.shape[-1] else s
+    cut = np.maximum(0.0 if atol is None else atol, rtol * smax)
+    return _wrap(A, np.asarray(np.sum(s > cut, axis=-1), dtype=np.int64))
+
+
+def cond(A, p=None):
+    """Condition number: ``s_max / s_min`` (p None or 2), ``s_min / s_max``
+    (-2), else ``norm(A, p) * norm(inv(A), p)``."""
+    if p is None or p == 2 or p == -2:
+        s = svdvals(A)
+        hi, lo = getitem(s, index=(Ellipsis, 0)), getitem(s, index=(Ellipsis, -1))
+        return hi / lo if p != -2 else lo / hi
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """Solve with the triangle of ``A`` (the other triangle is not read; with
+    ``unitriangular`` neither is the diagonal)."""
+    n = _shape(A)[-1]
+    k = 0 if not unitriangular else 1
+    tri = np.triu(np.ones((n, n)), k) if upper else np.tril(np.ones((n, n)), -k)
+    T = A * tri.astype(_data(A).dtype)
+    if unitriangular:
+        T = T + np.eye(n, dtype=_data(A).dtype)
+    return solve(T, B, left=left)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution of ``A X = B`` (full-rank ``A``): named tuple
+    ``(solution, residuals, rank, singular_values)``; residuals (squared, per
+    column) when m > n and A has full rank, singular values for the
+    "gelsd"/"gelss" drivers (else empty), as PyTorch."""
+    sa, sb = _shape(A), _shape(B)
+    vec = len(sb) == len(sa) - 1
+    Bm = unsqueeze(B, -1) if vec else B
+    X = matmul(pinv(A, rtol=rcond), Bm)
+    a = _data(A)
+    m, n = sa[-2], sa[-1]
+    rank = matrix_rank(A, rtol=rcond)
+    full = bool(np.all(_data(rank) == min(m, n)))
+    if m > n and full and driver != "gelsy":
+        r = matmul(A, X) - Bm
+        residuals = _sum(r * r, dim=-2)
+    else:
+        residuals = _wrap(A, np.zeros((0,), dtype=a.dtype))
+    if driver in ("gelsd", "gelss"):
+        sv = _wrap(A, np.linalg.svd(a, compute_uv=False))
+    else:
+        sv = _wrap(A, np.zeros((0,), dtype=a.dtype))
+    if vec:
+        X = reshape(X, shape=_shape(X)[:-1])
+    return linalg_lstsq(X, residuals, rank, sv)
+
+
+def inv_ex(A, *, check_errors=False):
+    """``(inverse, info)``; info is 0 (a singular matrix raises)."""
+    return linalg_inv_ex(inv(A), _wrap(A, np.zeros(_shape(A)[:-2], dtype=np.int32)))
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """``(L, info)``; info is 0 (a matrix that is not positive-definite raises)."""
+    return linalg_cholesky_ex(cholesky(A, upper=upper),
+                              _wrap(A, np.zeros(_shape(A)[:-2], dtype=np.int32)))
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """``(result, info)``; info is 0."""
+    return namedtuple("linalg_solve_ex", ["result", "info"])(
+        solve(A, B, left=left), _wrap(A, np.zeros(_shape(A)[:-2], dtype=np.int32)))
+
+
+@composite(functions=("chain_matmul",))
+def chain_matmul(*matrices):
+    """``matrices[0] @ matrices[1] @ ...`` (2-d matrices; deprecated in
+    PyTorch for ``linalg.multi_dot``)."""
+    return multi_dot(matrices)
+
+
 __all__ = [
+    "chain_matmul",
     "cholesky",
+    "cholesky_ex",
+    "cond",
     "det",
     "eigh",
     "eigvalsh",
+    "inv_ex",
     "inverse",
     "linalg_cross",
     "logdet",
+    "lstsq",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
     "norm",
     "pinv",
@@ -377,6 +485,8 @@ __all__ = [
     "qr",
     "slogdet",
     "solve",
+    "solve_ex",
+    "solve_triangular",
     "svd",
     "svdvals",
     "tensor_norm",
