@@ -209,7 +209,7 @@ def test_more_linalg_functions_match_torch(engine):
     assert int(LA.matrix_rank(ag.tensor(low)).data) == 2
     sq = a[:3] + 2 * np.eye(3)
     for p in (None, 2, -2):
-        _both(lambda m, x: _linalg(m).cond(x, p), [sq])
+        _both(lambda m, x, p=p: _linalg(m).cond(x, p), [sq])
     for p in ("fro", "nuc", 1, float("inf")):      # (torch's own backward fails for these)
         np.testing.assert_allclose(LA.cond(ag.tensor(sq), p).data,
                                    torch.linalg.cond(torch.tensor(sq), p).numpy(), rtol=1e-12)
@@ -220,8 +220,8 @@ def test_more_linalg_functions_match_torch(engine):
             for left in (True, False):
                 sq = a[:3] + 2 * np.eye(3)
                 rhs = b[:3] if left else b[:3].T
-                _both(lambda m, x, y: _linalg(m).solve_triangular(
-                    x, y, upper=upper, left=left, unitriangular=unit) ** 2, [sq, rhs])
+                _both(lambda m, x, y, u=upper, le=left, un=unit: _linalg(m).solve_triangular(
+                    x, y, upper=u, left=le, unitriangular=un) ** 2, [sq, rhs])
     sq = a[:3] @ a[:3].T + np.eye(3)
     _both(lambda m, x: _linalg(m).inv_ex(x).inverse * 1.0, [sq])
     _both(lambda m, x: _linalg(m).cholesky_ex(x).L * 1.0, [sq])
