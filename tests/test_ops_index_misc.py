@@ -199,3 +199,20 @@ def test_inplace_spellings_outside_the_graph(engine):
     with ag.no_grad():
         y.masked_fill_(ag.tensor([True, False, True]), 1.0)
     np.testing.assert_array_equal(y.data, [1.0, 0.0, 1.0])
+
+
+def test_fill_values_take_the_input_dtype(engine):
+    a = np.arange(6).reshape(2, 3)
+    m = np.array([[True, False, True], [False, False, True]])
+    for ours, theirs in [
+        (ag.masked_fill(ag.tensor(a), ag.tensor(m), 2.7),
+         torch.masked_fill(torch.tensor(a), torch.tensor(m), 2.7)),
+        (ag.index_fill(ag.tensor(a), 1, ag.tensor([0]), -1.5),
+         torch.index_fill(torch.tensor(a), 1, torch.tensor([0]), -1.5)),
+        (ag.scatter(ag.tensor(a), 1, ag.tensor([[1], [2]]), 3.9),
+         torch.scatter(torch.tensor(a), 1, torch.tensor([[1], [2]]), 3.9)),
+        (ag.masked_fill(ag.tensor(a.astype(np.float32)), ag.tensor(m), 0.1),
+         torch.masked_fill(torch.tensor(a.astype(np.float32)), torch.tensor(m), 0.1)),
+    ]:
+        assert ours.data.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.data, theirs.numpy())

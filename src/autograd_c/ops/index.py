@@ -455,7 +455,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
             raise TypeError("scatter(): expected src or value")
         src = value
     if not _is_tensor(src) and np.ndim(src) == 0:
-        src = np.full(idx.shape, _data(src), dtype=np.result_type(_dtype(input), _data(src)))
+        src = np.full(idx.shape, _data(src), dtype=_dtype(input))   # cast as torch does
     if reduce is None:
         return scatter_set(input, src, dim=d, index=idx)
     if reduce == "add":
@@ -572,6 +572,14 @@ def index_add(input, dim, index, source, *, alpha=1):
     return input + index_put_add(source, shape=shape, dtype=_dtype(input), index=ix)
 
 
+def _fill_value(value, input):
+    """A number becomes a 0-d array of input's dtype (PyTorch casts it: an
+    integer tensor stays integer); a Tensor value stays in the graph."""
+    if _is_tensor(value):
+        return value
+    return np.asarray(value).astype(_dtype(input))
+
+
 def _index_mask(shape, ix):
     m = np.zeros(shape, dtype=bool)
     m[ix] = True
@@ -584,7 +592,7 @@ def index_fill(input, dim, index, value):
     (a number or a 0-d tensor, which then gets the summed gradient)."""
     shape = _shape(input)
     _, ix = _dim_index(shape, dim, index, "index_fill")
-    return where(_index_mask(shape, ix), value, input)
+    return where(_index_mask(shape, ix), _fill_value(value, input), input)
 
 
 @composite(methods=("index_copy",), functions=("index_copy",))
@@ -611,7 +619,7 @@ def _mask(mask, shape, who):
 @composite(methods=("masked_fill",), functions=("masked_fill",))
 def masked_fill(input, mask, value):
     """``input`` with ``value`` where ``mask`` (broadcast to input) is True."""
-    return where(_mask(mask, _shape(input), "masked_fill"), value, input)
+    return where(_mask(mask, _shape(input), "masked_fill"), _fill_value(value, input), input)
 
 
 @composite(methods=("masked_select",), functions=("masked_select",))
