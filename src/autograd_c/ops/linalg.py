@@ -148,7 +148,10 @@ class einsum:
         shapes = [shape_of(x) for x in operands]
         subs, out, reshapes, sizes = _einsum_plan(equation, shapes)
         arrays = [np.reshape(x, r) if r is not None else x for x, r in zip(operands, reshapes)]
-        res = np.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2)
+        # numpy's path optimiser (BLAS contractions) pays off for three or
+        # more operands and for large ones; its planning costs ~50us
+        big = len(arrays) > 2 or max((np.size(a) for a in arrays), default=0) > 4096
+        res = np.einsum(",".join(subs) + "->" + out, *arrays, optimize=big)
         return np.asarray(res), (operands, subs, out, reshapes, sizes)
 
     def backward(ctx, g, needs):
