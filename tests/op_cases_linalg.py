@@ -122,6 +122,8 @@ CASES = {
                         _spread(((2, 3, 3), [3.0, 2.0, 1.0])), ["inv"]),
     "det": (lambda m, a: m.linalg.det(a) ** 2, [(3, 3)], _spread(((3, 3), [2.0, 1.5, 0.8])),
             ["det"]),
+    "det_singular": (lambda m, a: m.linalg.det(a) * 3.0, [(3, 3)],
+                     _spread(((3, 3), [2.0, 1.0, 0.0])), ["det"]),
     "det_batched": (lambda m, a: m.det(a + _eye(m, 2, 2.0)) * a.sum(), [(3, 2, 2)], None,
                     ["det"]),
     "slogdet": (lambda m, a: m.linalg.slogdet(a).logabsdet ** 2 * m.linalg.slogdet(a).sign,

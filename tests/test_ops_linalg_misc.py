@@ -227,3 +227,28 @@ def test_more_linalg_functions_match_torch(engine):
     _both(lambda m, x: _linalg(m).cholesky_ex(x).L * 1.0, [sq])
     _both(lambda m, x, y: _linalg(m).solve_ex(x, y).result * 1.0, [sq, b[:3]])
     _both(lambda m, x, y: m.chain_matmul(x.T, y, y.T) * 1.0, [a, b])
+
+
+def test_det_gradient_of_singular_matrices_matches_torch(engine):
+    rng = np.random.default_rng(8)
+    u, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    v, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    rank2 = u @ np.diag([2.0, 1.0, 0.0]) @ v.T
+    rank1 = u @ np.diag([2.0, 0.0, 0.0]) @ v.T
+    for a in (rank2, rank1, np.stack([rank2, np.eye(3) * 2])):
+        a = np.where(np.abs(a) < 1e-17, 0.0, a)
+        x = ag.tensor(a, requires_grad=True)
+        t = torch.tensor(a, requires_grad=True)
+        LA.det(x).sum().backward()
+        torch.linalg.det(t).sum().backward()
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), atol=1e-12)
+    z = ag.tensor(np.zeros((2, 2)), requires_grad=True)
+    LA.det(z).backward()
+    np.testing.assert_array_equal(z.grad.data, np.zeros((2, 2)))
+
+
+def test_einsum_through_numpy_protocol(engine):
+    a = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    out = np.einsum("ij,ij->i", a, a, optimize=True)
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, 2 * a.data)

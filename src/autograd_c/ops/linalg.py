@@ -125,7 +125,9 @@ def _einsum_plan(equation, shapes):
     return final, out, reshapes, sizes
 
 
-def _einsum_parse(equation, *operands):
+def _einsum_parse(equation, *operands, optimize=None):
+    # (``optimize`` is numpy's keyword, for np.einsum on Tensors: the op
+    # chooses its own contraction path)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):

@@ -113,7 +113,9 @@ class inv:
 
 @op("det", saves=(0,), saves_output=True)
 class det:
-    """Determinant. VJP ``g * det(A) * A^{-T}`` (A invertible)."""
+    """Determinant. VJP ``g * det(A) * A^{-T}``; for a singular (or
+    ill-conditioned) matrix the cofactor matrix from the SVD (as PyTorch,
+    singular matrices have a gradient)."""
 
     def forward(input):
         _square("linalg.det", shape_of(input))
@@ -122,8 +124,41 @@ class det:
 
     def backward(ctx, g, needs):
         a, out = ctx
+        d = _data(a)
+        if not np.all(_data(out) != 0) or np.any(np.linalg.cond(d) > _ILL):
+            return (_det_grad_svd(a, g),)
         s = np.expand_dims(np.expand_dims(g * out, -1), -1)
         return (s * _mT(inv(a)),)
+
+
+def _data(x):
+    return x.data if hasattr(x, "_engine") else x
+
+
+#: condition number above which det's VJP takes the SVD route (the inverse
+#: would amplify rounding, and the second order through it)
+_ILL = 1e8
+
+
+def _det_grad_svd(a, g):
+    """det's VJP for any matrix (singular ones too): ``g`` times the cofactor
+    matrix ``det(U) det(Vh) U diag(prod_{j != i} s_j) Vh``, from the SVD."""
+    shape = shape_of(a)
+    n = shape[-1]
+    batch = tuple(shape[:-2])
+    U, S, Vh = _unpack(svd_packed(a, full_matrices=False), batch, [(n, n), (n,), (n, n)])
+    sign = np.linalg.det(_data(U)) * np.linalg.det(_data(Vh))
+    cols = []
+    for i in range(n):
+        p = None
+        for j in range(n):
+            if j != i:
+                sj = getitem(S, index=(Ellipsis, slice(j, j + 1)))
+                p = sj if p is None else p * sj
+        cols.append(p if p is not None else np.ones(batch + (1,), dtype=_dt(a)))
+    others = np.concatenate(cols, axis=-1) if n > 1 else cols[0]
+    w = np.expand_dims(np.expand_dims(g * sign, -1), -1)
+    return w * (U @ (np.expand_dims(others, -1) * Vh))
 
 
 @op("logabsdet", saves=(0,))
