@@ -72,6 +72,13 @@ CASES = {
                       ["getitem", "broadcast_to"]),
     "masked_scatter": (lambda m, a, s: a.masked_scatter(_b(m, M), s) * a, [(3, 4), (7,)],
                        None, ["index_put_add"]),
+    "index_put": (lambda m, a, v: a.index_put((_i(m, [0, 2]), _i(m, [1, 3])), v) ** 2,
+                  [(3, 4), (2,)], None, ["where", "index_put_add"]),
+    "index_put_accumulate": (lambda m, a, v: m.index_put(
+        a, (_i(m, [0, 2, 0]),), v, accumulate=True) * a, [(3, 4), (4,)], None,
+        ["index_put_add"]),
+    "index_put_mask": (lambda m, a, v: a.index_put((_b(m, M),), v[0]) ** 2, [(3, 4), (1,)],
+                       None, ["where"]),
     "take": (lambda m, a: m.take(a, _i(m, [[5, 0], [-1, 5]])) ** 2, [(3, 4)], None,
              ["getitem"]),
     "take_along_dim": (lambda m, a: m.take_along_dim(a, _i(m, [[0], [3], [1]]), dim=1) * a,

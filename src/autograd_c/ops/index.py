@@ -652,6 +652,29 @@ def masked_scatter(input, mask, source):
     return where(m, placed, input)
 
 
+@composite(methods=("index_put",), functions=("index_put",))
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``values`` (broadcast) written at ``input[indices]``
+    (a tuple of index tensors); with ``accumulate`` added instead (repeated
+    indices add up)."""
+    from .shape import broadcast_to
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put(): indices must be a tuple of tensors")
+    idx = tuple(slice(None) if i is None else np.array(_data(i)) for i in indices)
+    for i in idx:
+        if isinstance(i, np.ndarray) and i.dtype != np.bool_ and i.dtype.kind not in _INT_KINDS:
+            raise TypeError(f"index_put(): indices must be integer or bool tensors, "
+                            f"got dtype {i.dtype}")
+    shape = _shape(input)
+    target = np.zeros(shape, dtype=bool)[idx].shape
+    if _shape(values) != target:
+        values = broadcast_to(values, shape=target)
+    placed = index_put_add(values, shape=shape, dtype=_dtype(input), index=idx)
+    if accumulate:
+        return input + placed
+    return where(_index_mask(shape, idx), placed, input)
+
+
 @composite(methods=("take",), functions=("take",))
 def take(input, index):
     """``input`` read as 1-d at ``index``; the result has the index's shape."""
@@ -738,6 +761,6 @@ def _inplace(fn):
 
 
 for _fn in (scatter, scatter_add, scatter_reduce, index_add, index_fill, index_copy,
-            masked_fill, masked_scatter):
+            masked_fill, masked_scatter, index_put):
     _inplace(_fn)
 del _fn
