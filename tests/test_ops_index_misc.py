@@ -216,3 +216,11 @@ def test_fill_values_take_the_input_dtype(engine):
     ]:
         assert ours.data.dtype == theirs.numpy().dtype
         np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_integer_results_of_a_parameter_are_plain_tensors(engine):
+    import autograd_c.linalg  # noqa: F401  (ag.linalg, until the package imports it)
+    p = ag.nn.Parameter(ag.tensor(np.array([[0.0, 1.0], [2.0, 0.0]])))
+    for out in (ag.nonzero(p), ag.argwhere(p), *p.nonzero(as_tuple=True),
+                ag.linalg.slogdet(p + 1.0).sign, ag.linalg.matrix_rank(p)):
+        assert type(out) is type(ag.tensor(0.0)) and not out.requires_grad

@@ -421,7 +421,10 @@ class scatter_prod:
 
 def _wrap(like, arr):
     """``arr`` as a Tensor (not requiring grad) when ``like`` is one."""
-    return type(like)(arr) if _is_tensor(like) else arr
+    if not _is_tensor(like):
+        return arr
+    # the engine's plain Tensor (a Parameter's type would make it require grad)
+    return getattr(like._engine, "Tensor", type(like))(arr)
 
 
 def _dtype(x):

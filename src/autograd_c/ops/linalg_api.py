@@ -54,7 +54,10 @@ def _data(x):
 
 
 def _wrap(like, arr):
-    return type(like)(arr) if _is_tensor(like) else arr
+    if not _is_tensor(like):
+        return arr
+    # the engine's plain Tensor (a Parameter's type would make it require grad)
+    return getattr(like._engine, "Tensor", type(like))(arr)
 
 
 def _mT(x):
