@@ -143,6 +143,15 @@ CASES = {
                          None, ["inv"]),
     "multi_dot": (lambda m, a, b, c: m.linalg.multi_dot([a, b, c]) ** 2,
                   [(3,), (3, 2), (2, 2)], None, ["matmul"]),
+    "solve_triangular": (lambda m, a, b: m.linalg.solve_triangular(
+        a + _eye(m, 3, 3.0), b, upper=True) ** 2, [(3, 3), (3, 2)], None, ["linalg_solve"]),
+    "solve_triangular_unit_right": (lambda m, a, b: m.linalg.solve_triangular(
+        a, b, upper=False, left=False, unitriangular=True) ** 2, [(3, 3), (2, 3)], None,
+        ["linalg_solve"]),
+    "lstsq": (lambda m, a, b: m.linalg.lstsq(a, b).solution ** 2, [(4, 3), (4, 2)],
+              _spread(((4, 3), [3.0, 2.0, 1.0]), ((4, 2), [1.0, 0.5])), ["pinv_op"]),
+    "cond": (lambda m, a: m.linalg.cond(a) * a, [(3, 3)], _spread(((3, 3), [3.0, 2.0, 1.0])),
+             ["svd_packed"]),
     # ---- decompositions
     "cholesky": (lambda m, a: m.linalg.cholesky(_spd(m, a)) ** 2, [(3, 3)], None,
                  ["cholesky_lower"]),
