@@ -83,6 +83,10 @@ CASES = {
              ["getitem"]),
     "take_along_dim": (lambda m, a: m.take_along_dim(a, _i(m, [[0], [3], [1]]), dim=1) * a,
                        [(3, 4)], None, ["take_along_dim", "put_along_dim_add"]),
+    "take_along_dim_bcast": (lambda m, a, b: m.take_along_dim(a, _i(m, [[0, 2]]), dim=1) * b,
+                             [(3, 4), (3, 2)], None, ["take_along_dim", "put_along_dim_add"]),
+    "take_along_dim_bcast_input": (lambda m, a: m.take_along_dim(
+        a, _i(m, [[0, 2], [3, 3], [1, 0]]), dim=1) ** 2, [(1, 4)], None, ["take_along_dim"]),
     "take_along_dim_flat": (lambda m, a: a.take_along_dim(_i(m, [5, 1, 5])) ** 2, [(3, 4)],
                             None, ["take_along_dim"]),
 }

@@ -144,7 +144,10 @@ class take_along_dim:
         if dim is None:
             return np.take_along_axis(np.reshape(input, -1), idx.reshape(-1), 0), \
                 (np.shape(input), input.dtype, idx.reshape(-1), None)
-        return np.take_along_axis(input, idx, dim), (np.shape(input), input.dtype, idx, dim)
+        out = np.take_along_axis(input, idx, dim)
+        if idx.shape != out.shape:      # input and indices broadcast (off ``dim``)
+            idx = np.array(np.broadcast_to(idx, out.shape))
+        return out, (np.shape(input), input.dtype, idx, dim)
 
     def backward(ctx, g, needs):
         shape, dtype, idx, dim = ctx
@@ -164,7 +167,9 @@ class put_along_dim_add:
         nd = out.ndim
         d = dim % nd
         grids = np.indices(indices.shape, sparse=True)
-        full = tuple(indices if k == d else grids[k] for k in range(nd))
+        # a dim of size 1 that broadcast in the forward collects every row
+        full = tuple(indices if k == d else (grids[k] if shape[k] != 1 else 0)
+                     for k in range(nd))
         np.add.at(out, full, g)
         return out, (indices, dim)
 
