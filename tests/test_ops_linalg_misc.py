@@ -252,3 +252,11 @@ def test_einsum_through_numpy_protocol(engine):
     out = np.einsum("ij,ij->i", a, a, optimize=True)
     out.sum().backward()
     np.testing.assert_array_equal(a.grad.data, 2 * a.data)
+
+
+def test_einsum_sublist_format_matches_torch(engine):
+    rng = np.random.default_rng(9)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    _both(lambda m, x, y: m.einsum(x, [0, 1], y, [1, 2], [0, 2]) * 1.0, [a, b])
+    _both(lambda m, x, y: m.einsum(x, [0, 1], y, [1, 2]) * 1.0, [a, b])
+    _both(lambda m, x: m.einsum(x, [Ellipsis, 1], [1]) * 1.0, [a])

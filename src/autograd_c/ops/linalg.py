@@ -131,15 +131,42 @@ def _einsum_parse(equation, *operands, optimize=None):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
-        raise TypeError("einsum(): the first argument must be the equation string "
-                        "(the sublist format is not supported)")
+        return _sublist_parse((equation,) + tuple(operands))
     return tuple(operands), {"equation": equation}
+
+
+def _sublist(sub):
+    out = ""
+    for k in sub:
+        if k is Ellipsis:
+            out += "..."
+        elif isinstance(k, (int, np.integer)) and 0 <= k < len(_LETTERS):
+            out += _LETTERS[int(k)]
+        else:
+            raise ValueError(f"einsum(): sublist entries must be ints in [0, 52) or "
+                             f"Ellipsis, got {k!r}")
+    return out
+
+
+def _sublist_parse(args):
+    """``einsum(op1, [0, 1], op2, [1, 2], [0, 2])``: the sublist format."""
+    out = None
+    if len(args) % 2:               # a trailing sublist is the output
+        args, out = args[:-1], args[-1]
+    ops, subs = list(args[0::2]), list(args[1::2])
+    if not ops or len(ops) != len(subs):
+        raise ValueError("einsum(): the sublist format needs one sublist per operand")
+    eq = ",".join(_sublist(s) for s in subs)
+    if out is not None:
+        eq += "->" + _sublist(out)
+    return tuple(ops), {"equation": eq}
 
 
 @op("einsum", saves=tuple(range(64)), functions=("einsum",), parse=_einsum_parse,
     numpy=(np.einsum,))
 class einsum:
-    """``einsum(equation, *operands)`` (or a list of operands), with
+    """``einsum(equation, *operands)`` (or a list of operands, or the sublist
+    format ``einsum(a, [0, 1], b, [1, 2], [0, 2])``), with
     PyTorch's implicit output (letters seen once, in alphabetical order) and
     '...' broadcasting. VJP: for each operand, an einsum of the output
     gradient with the other operands; repeated letters (diagonals) and
