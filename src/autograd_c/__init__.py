@@ -22,6 +22,7 @@ from .function import Function
 from . import nn, optim
 from . import autograd
 from . import viz
+from . import linalg
 from .serialization import save, load
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from . import random, utils
@@ -41,6 +42,6 @@ __all__ = [
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError",
     *_OP_FUNCTIONS,
     "grad", "value_and_grad", "vjp", "Function", "gradcheck", "GradcheckError",
-    "profiler", "nn", "optim", "autograd", "viz",
+    "profiler", "nn", "optim", "autograd", "viz", "linalg",
     "Generator", "default_generator", "initial_seed", "seed", "random", "utils", "save", "load", "manual_seed",
 ]

@@ -53,11 +53,6 @@ class Parameter(_tensor.Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + _tensor.Tensor.__repr__(self)
 
-    def __deepcopy__(self, memo):
-        new = _parameter_class(type(self)._engine)._raw_new(_parameter_class(type(self)._engine))
-        Parameter.__init__(new, self.data.copy(), requires_grad=self.requires_grad)
-        memo[id(self)] = new
-        return new
 
 
 _PARAM_CLASSES: Dict[str, type] = {}

@@ -1,9 +1,10 @@
 """The op table: every differentiable operation, one entry each.
 
-Families: ``elementwise``, ``reduce`` (+ ``reduce_cum``: cumulative ops;
-``reduce_select``: sort/median/topk..., non-differentiable reductions),
-``shape`` (+ ``shape_composites``: shape functions built from the shape
-ops), ``index``, ``linalg``. The
+Families: ``elementwise`` (+ ``_math``, ``_special``, ``_logic``),
+``reduce`` (+ ``reduce_cum``: cumulative ops; ``reduce_select``:
+sort/median/topk..., non-differentiable reductions), ``shape`` (+
+``shape_composites``), ``index`` (+ ``index_put``), ``linalg`` (+
+``linalg_decomp``, ``linalg_api``), ``nn`` (im2col/col2im). The
 registry and the rule contract are in ``_registry``; the public API
 (``autograd_c.add``, ``Tensor.add``, ``Tensor.__add__``...) is generated from
 the entries by ``autograd_c._surface``. See the README's "Adding an op".
@@ -13,16 +14,18 @@ from __future__ import annotations
 from . import elementwise, index, index_put, linalg, reduce, shape  # noqa: F401  (registers the ops)
 from . import elementwise_logic, elementwise_math, elementwise_special  # noqa: F401
 from . import reduce_cum, shape_composites  # noqa: F401
+from . import linalg_decomp  # noqa: F401
 from . import nn  # noqa: F401  (im2col/col2im/nn_erf for autograd_c.nn.functional)
 from . import composites  # noqa: F401  (public functions built from ops)
 from . import reduce_select  # noqa: F401
+from . import linalg_api  # noqa: F401  (public linear algebra, built from ops)
 from ._helpers import Like, cast, cast_by, cast_info, unbroadcast  # noqa: F401
 from ._registry import COMPOSITES, REGISTRY, Op, composite, op  # noqa: F401
 
 #: the family modules, in registration order (the compiled twin imports the same list)
 FAMILIES = ("elementwise", "elementwise_math", "elementwise_special", "elementwise_logic",
             "reduce", "reduce_cum", "reduce_select", "shape", "shape_composites", "index",
-            "index_put", "linalg", "nn", "composites")
+            "index_put", "linalg", "linalg_decomp", "nn", "composites", "linalg_api")
 
 globals().update(REGISTRY)
 
