@@ -1,0 +1,274 @@
+"""dtypes, the default float dtype and devices, in PyTorch's shape.
+
+* ``autograd_c.float32`` ... ``autograd_c.bool`` are numpy dtype objects
+  (``np.dtype("float32")``...), so ``t.dtype == autograd_c.float32`` holds,
+  and they can be handed to numpy as they are. PyTorch's aliases are here
+  too: ``float`` (float32), ``double`` (float64), ``half`` (float16),
+  ``long`` (int64), ``int`` (int32), ``short`` (int16).
+* The default float dtype is float32, as in PyTorch
+  (``get_default_dtype``/``set_default_dtype``): Python floats (and lists of
+  them) become it in ``autograd_c.tensor`` and in every factory. numpy arrays
+  keep their own dtype (``tensor``, ``as_tensor``, ``from_numpy``, and the
+  ``Tensor(ndarray)`` constructor, unlike PyTorch's legacy ``torch.Tensor``
+  which always makes float32), so float64 numpy code stays float64.
+* Only the CPU exists: ``device("cpu")`` / ``"cpu"`` are accepted wherever
+  PyTorch takes ``device=``; any other device raises a RuntimeError that
+  says so. ``cuda.is_available()`` is False.
+"""
+from __future__ import annotations
+
+import builtins
+import types
+from typing import Any
+
+import numpy as np
+
+__all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+           "bool_", "complex64", "complex128", "half", "double", "long", "short", "cfloat",
+           "cdouble", "dtype", "get_default_dtype", "set_default_dtype", "device",
+           "set_default_device", "get_default_device", "cuda", "finfo", "iinfo",
+           "is_floating_point", "is_complex", "promote_types", "to_dtype", "check_device"]
+
+dtype = np.dtype          # ``isinstance(autograd_c.float32, autograd_c.dtype)``
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
+
+# PyTorch's aliases (``float``, ``int`` and ``bool`` are exported by the
+# package under those names; here they would shadow the builtins)
+half = float16
+double = float64
+long = int64
+short = int16
+cfloat = complex64
+cdouble = complex128
+
+#: torch-style names accepted as strings: ``tensor(x, dtype="float")``
+_BY_NAME = {"float": float32, "double": float64, "half": float16, "long": int64,
+            "int": int32, "short": int16, "bool": bool_, "cfloat": complex64,
+            "cdouble": complex128, "uint8": uint8, "int8": int8, "int16": int16,
+            "int32": int32, "int64": int64, "float16": float16, "float32": float32,
+            "float64": float64, "complex64": complex64, "complex128": complex128}
+
+_default = [float32]
+
+
+def to_dtype(d, who: str = "dtype") -> np.dtype:
+    """``d`` (an autograd_c/numpy dtype, a numpy scalar type, a torch-style
+    name, or a Python type, read as PyTorch does: ``float`` is float64,
+    ``int`` int64, ``bool`` bool, ``complex`` complex128) as a numpy dtype."""
+    if isinstance(d, np.dtype):
+        return d
+    if d is builtins.float:
+        return float64
+    if d is builtins.int:
+        return int64
+    if d is builtins.bool:
+        return bool_
+    if d is builtins.complex:
+        return complex128
+    if isinstance(d, str):
+        name = d[6:] if d.startswith("torch.") else d
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+    try:
+        return np.dtype(d)
+    except TypeError:
+        raise TypeError(f"{who}: {d!r} is not a dtype (use e.g. autograd_c.float32)") from None
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats become (float32 unless changed)."""
+    return _default[0]
+
+
+def set_default_dtype(d) -> None:
+    """Set the dtype Python floats become: a floating dtype (float16,
+    float32 or float64), as in PyTorch."""
+    d = to_dtype(d, "set_default_dtype")
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
+                        f"default type, got {d}")
+    _default[0] = d
+
+
+def is_floating_point(t) -> builtins.bool:
+    return np.dtype(t.dtype).kind == "f"
+
+
+def is_complex(t) -> builtins.bool:
+    return np.dtype(t.dtype).kind == "c"
+
+
+def promote_types(type1, type2) -> np.dtype:
+    """PyTorch's ``promote_types`` for two dtypes (bool < integers < floats;
+    within a category the wider; int8 with uint8 gives int16)."""
+    a, b = to_dtype(type1), to_dtype(type2)
+    ka, kb = _category(a), _category(b)
+    if ka != kb:
+        return a if ka > kb else b
+    return np.promote_types(a, b)
+
+
+def _category(d) -> builtins.int:
+    return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}.get(d.kind, 4)
+
+
+class finfo:
+    """Machine limits of a float dtype (``torch.finfo``): ``bits eps max min
+    tiny smallest_normal resolution dtype``."""
+
+    def __init__(self, type=None):  # noqa: A002
+        d = get_default_dtype() if type is None else to_dtype(type, "finfo")
+        if d.kind not in "fc":
+            raise TypeError(f"finfo: {d} is not a floating point dtype")
+        f = np.finfo(d)
+        self.bits = f.bits
+        self.eps = builtins.float(f.eps)
+        self.max = builtins.float(f.max)
+        self.min = builtins.float(f.min)
+        self.tiny = self.smallest_normal = builtins.float(f.smallest_normal)
+        self.resolution = builtins.float(f.resolution)
+        self.dtype = str(f.dtype)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
+                f"eps={self.eps}, smallest_normal={self.smallest_normal}, "
+                f"tiny={self.tiny}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``torch.iinfo``): ``bits max min dtype``."""
+
+    def __init__(self, type):  # noqa: A002
+        d = to_dtype(type, "iinfo")
+        if d.kind == "b":
+            raise TypeError("iinfo: bool is not an integer dtype")
+        i = np.iinfo(d)
+        self.bits, self.max, self.min, self.dtype = i.bits, builtins.int(i.max), builtins.int(i.min), str(i.dtype)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+# ----------------------------------------------------------------------------
+# devices
+# ----------------------------------------------------------------------------
+
+
+class device:
+    """A device (``torch.device``): only ``"cpu"`` exists here.
+
+    ``device("cpu")``, ``device("cpu", 0)``, ``device("cpu:0")`` and
+    ``device(other_device)`` are accepted; ``device("cuda")`` is a valid
+    object (as in PyTorch) but any tensor placed on it raises."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        if not isinstance(type, str):
+            raise TypeError(f"device(): expected a string like 'cpu', got {type!r}")
+        if ":" in type:
+            type, _, idx = type.partition(":")
+            if index is not None:
+                raise ValueError("device(): give the index in the string or as index=, not both")
+            try:
+                index = builtins.int(idx)
+            except ValueError:
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
+        if type not in ("cpu", "cuda", "mps", "meta", "xpu", "xla", "hip", "mkldnn", "ipu"):
+            raise RuntimeError(f"Expected one of cpu, cuda, mps, meta ... device type at start "
+                               f"of device string: {type}")
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "index", None if index is None else builtins.int(index))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("device objects are immutable")
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, ValueError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        idx = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{idx})"
+
+
+CPU = device("cpu")
+_default_device = [CPU]
+
+
+def check_device(d, who: str = "device") -> device:
+    """``d`` (None, a device, a string, or an int: a CUDA ordinal, as in
+    PyTorch) as the CPU device; any other device raises a RuntimeError."""
+    if d is None:
+        return _default_device[0]
+    if isinstance(d, (builtins.int, np.integer)) and not isinstance(d, builtins.bool):
+        d = device("cuda", builtins.int(d))
+    elif not isinstance(d, device):
+        if not isinstance(d, str):
+            raise TypeError(f"{who}: device must be a string or autograd_c.device, "
+                            f"got {type(d).__name__}")
+        d = device(d)
+    if d.type != "cpu":
+        raise RuntimeError(f"{who}: device '{d}' is not available: autograd_c runs on the "
+                           f"CPU only (numpy); use device='cpu'")
+    return CPU
+
+
+def set_default_device(d) -> None:
+    """Set the device factories use (only ``"cpu"`` can be set)."""
+    _default_device[0] = check_device(d, "set_default_device")
+
+
+def get_default_device() -> device:
+    return _default_device[0]
+
+
+def _cuda_unavailable(*args, **kwargs):
+    raise RuntimeError("autograd_c has no CUDA support (CPU only): torch.cuda calls "
+                       "cannot run here; use device='cpu'")
+
+
+#: ``autograd_c.cuda``: a stub that says no GPU is present
+cuda = types.ModuleType("autograd_c.cuda", "CUDA stub: autograd_c runs on the CPU only.")
+cuda.is_available = lambda: False                 # type: ignore[attr-defined]
+cuda.device_count = lambda: 0                     # type: ignore[attr-defined]
+cuda.is_initialized = lambda: False               # type: ignore[attr-defined]
+cuda.manual_seed = lambda seed: None              # type: ignore[attr-defined]
+cuda.manual_seed_all = lambda seed: None          # type: ignore[attr-defined]
+cuda.synchronize = _cuda_unavailable              # type: ignore[attr-defined]
+cuda.current_device = _cuda_unavailable           # type: ignore[attr-defined]
+cuda.get_device_name = _cuda_unavailable          # type: ignore[attr-defined]
+cuda.set_device = _cuda_unavailable               # type: ignore[attr-defined]
+cuda.empty_cache = lambda: None                   # type: ignore[attr-defined]
+
+
+def result_float(d: np.dtype) -> np.dtype:
+    """The dtype a float-valued op (true division, exp...) gives for an input
+    of dtype ``d``: ``d`` itself when floating, else the default float dtype."""
+    return d if d.kind in "fc" else _default[0]
+
