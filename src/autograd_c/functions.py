@@ -238,7 +238,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
            requires_grad=False) -> Tensor:
     """``arange(end)``, ``arange(start, end, step=1)``: int64 when every
     argument is an int, else the default float dtype; values
-    ``start + i * step`` computed in float64, as PyTorch does."""
+    ``start + i * step`` computed in float64 with one rounding (a fused multiply-add), as PyTorch does."""
     _check_out(out, "arange")
     if end is None:
         start, end = 0, start
@@ -257,7 +257,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         arr = (start + step * np.arange(n, dtype=np.int64))
     else:
         n = _max(0, math.ceil((end - start) / step))
-        arr = float(start) + float(step) * np.arange(n, dtype=np.float64)
+        # start + step * i as a fused multiply-add in float64, as PyTorch's kernel
+        arr = _fma(np.full(n, float(step)), np.arange(n, dtype=np.float64),
+                   np.full(n, float(start)))
     return _wrap(arr.astype(d, copy=False), requires_grad, device, "arange")
 
 
@@ -287,21 +289,55 @@ def _check_steps(steps, who):
     return int(steps)
 
 
+def _two_prod(a, b):
+    """``a * b`` and its rounding error (Dekker's split), float64 arrays."""
+    p = a * b
+    split = 134217729.0                         # 2**27 + 1
+
+    def halves(x):
+        c = split * x
+        hi = c - (c - x)
+        return hi, x - hi
+
+    ah, al = halves(a)
+    bh, bl = halves(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _fma(a, b, c):
+    """``a * b + c`` rounded once (as a fused multiply-add), float64 arrays."""
+    p, pe = _two_prod(a, b)
+    s = p + c
+    bb = s - p
+    se = (p - (s - bb)) + (c - bb)
+    return s + (se + pe)
+
+
 def _lin(start, end, steps, d):
-    """PyTorch's linspace kernel: the first half counts up from ``start``,
-    the second half down from ``end`` (so both ends are exact); the step and
-    the arithmetic are in ``d`` (float64 for integer dtypes)."""
-    w = d if d.kind in "fc" else np.dtype(np.float64)
+    """PyTorch's linspace kernel, to the bit for float32/float64/integers:
+    the first half is ``start + step * i``, the second ``end - step * (steps
+    - 1 - i)`` (so both ends are exact), each a fused multiply-add; the step
+    is computed in ``d`` (float64 for integer dtypes). The result is in the
+    working precision (float64 for integers: the caller truncates)."""
+    i = np.arange(steps, dtype=np.float64)
+    first = i < steps // 2
     if steps == 1:
-        return np.array([start], dtype=w)
-    s, e = np.array(start, dtype=w)[()], np.array(end, dtype=w)[()]
-    step = (e - s) / w.type(steps - 1)
-    idx = np.arange(steps)
-    half = steps // 2
-    out = np.empty(steps, dtype=w)
-    out[:half] = s + step * idx[:half].astype(w)
-    out[half:] = e - step * (steps - idx[half:] - 1).astype(w)
-    return out
+        return np.array([start], dtype=np.float64 if d.kind != "f" else d)
+    if d.kind == "f" and d.itemsize < 8:
+        # float32 (and float16): the float64 products are exact, one rounding
+        s, e = d.type(start), d.type(end)
+        step = np.float64((e - s) / d.type(steps - 1))
+        lo = np.float64(s) + step * i
+        hi = np.float64(e) - step * (steps - 1 - i)
+        return np.where(first, lo, hi).astype(d)
+    if d.kind == "f":
+        s, e = np.float64(start), np.float64(end)
+    else:
+        s, e = np.float64(d.type(start)), np.float64(d.type(end))
+    step = (e - s) / np.float64(steps - 1)
+    lo = _fma(np.full(steps, step), i, np.full(steps, s))
+    hi = _fma(np.full(steps, -step), steps - 1 - i, np.full(steps, e))
+    return np.where(first, lo, hi)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
@@ -312,9 +348,12 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     steps = _check_steps(steps, "linspace")
     start, end = _num(start, "linspace"), _num(end, "linspace")
     d = _float_dtype(dtype, "linspace")
-    if (isinstance(start, complex) or isinstance(end, complex)) and dtype is None:
-        d = _dtypes.complex128 if d == np.float64 else _dtypes.complex64
-    arr = _lin(start, end, steps, d) if steps else np.empty(0, dtype=d)
+    if isinstance(start, complex) or isinstance(end, complex) or d.kind == "c":
+        if dtype is None:
+            d = _dtypes.complex128 if d == np.float64 else _dtypes.complex64
+        arr = np.linspace(start, end, steps).astype(d)
+    else:
+        arr = _lin(start, end, steps, d) if steps else np.empty(0, dtype=d)
     return _wrap(arr.astype(d, copy=False), requires_grad, device, "linspace")
 
 
@@ -328,9 +367,9 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     if not steps:
         return _wrap(np.empty(0, dtype=d), requires_grad, device, "logspace")
     exps = _lin(start, end, steps, d)
-    with np.errstate(over="ignore"):
-        arr = np.power(np.float64(base), exps.astype(np.float64))
-    return _wrap(arr.astype(d), requires_grad, device, "logspace")
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = np.power(np.float64(base), exps.astype(np.float64)).astype(d)
+    return _wrap(arr, requires_grad, device, "logspace")
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
