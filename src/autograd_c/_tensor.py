@@ -86,7 +86,8 @@ def to_array(data, dtype=None, copy=True) -> np.ndarray:
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (ValueError, TypeError) as e:
-        raise TypeError(f"Tensor(): cannot convert {type(data).__name__} to an array: {e}") from None
+        raise TypeError(f"Tensor(): cannot convert {type(data).__name__} to an array: "
+                        f"{e}") from None
     if arr.dtype.kind in "OUSV":
         raise TypeError(f"Tensor(): unsupported data of dtype {arr.dtype}; use numbers")
     if dtype is None and arr.dtype.kind in "fc" and arr.dtype.itemsize >= 8 \

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import builtins
 import types
-from typing import Any
-
 import numpy as np
 
 __all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
@@ -154,7 +152,8 @@ class iinfo:
         if d.kind == "b":
             raise TypeError("iinfo: bool is not an integer dtype")
         i = np.iinfo(d)
-        self.bits, self.max, self.min, self.dtype = i.bits, builtins.int(i.max), builtins.int(i.min), str(i.dtype)
+        self.bits, self.dtype = i.bits, str(i.dtype)
+        self.max, self.min = builtins.int(i.max), builtins.int(i.min)
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
@@ -272,3 +271,160 @@ def result_float(d: np.dtype) -> np.dtype:
     of dtype ``d``: ``d`` itself when floating, else the default float dtype."""
     return d if d.kind in "fc" else _default[0]
 
+
+
+# ----------------------------------------------------------------------------
+# PyTorch's type promotion for ops (the hook the op path calls)
+# ----------------------------------------------------------------------------
+
+#: ops whose tensor inputs at these positions are promoted to one dtype
+#: before the op runs (PyTorch's elementwise type promotion); inputs not
+#: listed (``where``'s condition, index tensors) keep their dtype
+PROMOTED_INPUTS = {
+    "add": (0, 1), "sub": (0, 1), "mul": (0, 1), "div": (0, 1), "pow": (0, 1),
+    "maximum": (0, 1), "minimum": (0, 1), "where": (1, 2), "atan2": (0, 1),
+    "remainder": (0, 1), "fmod": (0, 1), "hypot": (0, 1), "copysign": (0, 1),
+    "lerp": (0, 1, 2), "addcmul": (0, 1, 2), "addcdiv": (0, 1, 2), "xlogy": (0, 1),
+    "floor_divide": (0, 1), "logaddexp": (0, 1), "fmax": (0, 1), "fmin": (0, 1),
+    "clamp": (0,), "matmul": (0, 1), "dot": (0, 1), "mm": (0, 1), "bmm": (0, 1),
+    "cat": None, "stack": None,      # None: every input
+}
+
+
+def needs_promotion(args) -> builtins.bool:
+    """The cheap test the op path makes first: True when numpy might not
+    compute in PyTorch's dtype, i.e. some tensor input has an integer or
+    bool dtype, or two tensor inputs have different dtypes. (Float tensors of
+    one dtype with Python numbers: numpy 2's rules already agree.)"""
+    first = None
+    for a in args:
+        if getattr(a, "_engine", None) is None:
+            continue
+        d = a.data.dtype
+        if d.kind not in "fc":
+            return True
+        if first is None:
+            first = d
+        elif d != first:
+            return True
+    return False
+
+
+def result_type(tensors, scalars=()) -> np.dtype:
+    """PyTorch's result dtype for tensor inputs ``tensors`` (pairs of dtype and
+    ndim) and Python ``scalars``: the highest category wins (bool < int <
+    float < complex); within it dimensioned tensors decide before 0-d ones,
+    and both before Python numbers, which only lift the category (to the
+    default float dtype for a float)."""
+    best_dim = best_zero = None
+    for d, nd in tensors:
+        if nd:
+            best_dim = d if best_dim is None else promote_types(best_dim, d)
+        else:
+            best_zero = d if best_zero is None else promote_types(best_zero, d)
+    out = best_dim
+    if best_zero is not None:
+        if out is None or _category(best_zero) > _category(out):
+            out = best_zero
+    scat = -1
+    for s in scalars:
+        scat = builtins.max(scat, 3 if isinstance(s, builtins.complex) else
+                            2 if isinstance(s, builtins.float) else
+                            1 if isinstance(s, builtins.int) and not isinstance(s, builtins.bool)
+                            else 0)
+    if out is None:
+        return {3: complex64, 2: _default[0], 1: int64, 0: bool_}.get(scat, _default[0])
+    if scat > _category(out):
+        if scat == 3:
+            out = complex128 if out == float64 else complex64
+        elif scat == 2:
+            out = _default[0]
+        else:
+            out = int64
+    return out
+
+
+def promote(op, args, kw=None):
+    """Run ``op`` on ``args`` with PyTorch's type promotion; None when the op
+    path's own run already gives PyTorch's dtype (then nothing was run).
+
+    1. The op's promoted inputs (``PROMOTED_INPUTS``) that are tensors of
+       another dtype than the result dtype are cast first: integer and bool
+       tensors as plain arrays (they never require grad), float tensors
+       through the recorded ``astype`` op (differentiable). So
+       ``float32 * int64`` is float32, ``float32 * float64-0d`` is float32,
+       ``int64 * 2.5`` is float32 (the default dtype).
+    2. A float result from inputs none of which is a float tensor (``exp``
+       or true division of integers, ``int ** 0.5``) is the default float
+       dtype (numpy would give float64). Nothing requires grad there.
+    """
+    from ._surface import apply_op
+    from . import ops as _ops
+    name = op.name
+    tens = [a for a in args if getattr(a, "_engine", None) is not None]
+    if not tens:
+        return None
+    positions = PROMOTED_INPUTS.get(name, ())
+    new = list(args)
+    changed = False
+    if positions != ():
+        idx = builtins.range(len(args)) if positions is None else \
+            [i for i in positions if i < len(args)]
+        part_t = [(args[i].data.dtype, args[i].data.ndim) for i in idx
+                  if getattr(args[i], "_engine", None) is not None]
+        part_s = [args[i] for i in idx if isinstance(args[i], (builtins.int, builtins.float,
+                                                               builtins.complex))]
+        if part_t:
+            target = result_type(part_t, part_s)
+            for i in idx:
+                a = args[i]
+                if getattr(a, "_engine", None) is None or a.data.dtype == target:
+                    continue
+                if a.data.dtype.kind in "fc" and a._rg:
+                    new[i] = _ops.astype(a, dtype=target)
+                else:
+                    new[i] = _detached(a, a.data.astype(target))
+                changed = True
+    res = apply_op(op, tuple(new), kw) if changed else None
+    # 2: a float result of non-float tensors is the default float dtype
+    if any(t.data.dtype.kind in "fc" for t in tens):
+        return res
+    if name not in FLOAT_OPS:
+        if res is None:
+            res = apply_op(op, tuple(args), kw)
+        d = res.data.dtype
+        if d.kind not in "fc" or d == _default_for(d):
+            return res
+    # computed from integers: in the default float dtype, as PyTorch does
+    # (numpy would pick float16 for int8, float64 for int64)
+    floats = tuple(_detached(a, a.data.astype(_default[0]))
+                   if getattr(a, "_engine", None) is not None else a for a in args)
+    return apply_op(op, floats, kw)
+
+
+#: ops whose result is a float whatever their input (integers are converted
+#: to the default float dtype first)
+FLOAT_OPS = frozenset(["div", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid",
+                       "log1p", "expm1", "log2", "log10", "exp2", "rsqrt", "asin", "acos",
+                       "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc",
+                       "erfinv", "lgamma", "digamma", "reciprocal", "atan2", "logit",
+                       "softmax", "log_softmax", "mean", "var", "std", "hypot", "xlogy",
+                       "logaddexp"])
+
+
+def _default_for(d):
+    return _default[0] if d.kind == "f" else (complex128 if _default[0] == float64
+                                              else complex64)
+
+
+def _detached(like, arr):
+    """A tensor of ``like``'s engine holding ``arr``, outside any graph."""
+    cls = type(like)._engine.Tensor
+    t = cls.__new__(cls)
+    t.data = arr
+    t._rg = False
+    t._node = None
+    t._grad = None
+    t._version = 0
+    t._base = None
+    return t

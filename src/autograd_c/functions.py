@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from . import dtypes as _dtypes
-from ._tensor import Tensor, _sizes, check_requires_grad_dtype, to_array
+from ._tensor import Tensor, _current_engine, _sizes, check_requires_grad_dtype, to_array
 from .random import _numpy_rng
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
@@ -39,8 +39,7 @@ def _wrap(arr: np.ndarray, requires_grad=False, device=None, who="tensor") -> Te
     _dtypes.check_device(device, who)
     if requires_grad:
         check_requires_grad_dtype(arr.dtype)
-    from . import engines
-    cls = engines.current.Tensor
+    cls = _current_engine().Tensor
     t = cls.__new__(cls)
     t.data = arr
     t._rg = bool(requires_grad)
@@ -238,7 +237,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
            requires_grad=False) -> Tensor:
     """``arange(end)``, ``arange(start, end, step=1)``: int64 when every
     argument is an int, else the default float dtype; values
-    ``start + i * step`` computed in float64 with one rounding (a fused multiply-add), as PyTorch does."""
+    ``start + i * step`` computed in float64 with one rounding (a fused
+    multiply-add), as PyTorch does."""
     _check_out(out, "arange")
     if end is None:
         start, end = 0, start
