@@ -167,13 +167,19 @@ discover(sched *s, const ag_graph_ops *ops, PyObject *root)
     Py_ssize_t k = lookup_or_add(s, root, 1, &created);
     if (k < 0 || push(s, k) < 0)
         return -1;
+    Py_ssize_t visited = 0;
     while (s->sp > 0) {
+        if ((++visited & 1023) == 0 && PyErr_CheckSignals() < 0)
+            return -1;
         PyObject *node = s->ent[s->stack[--s->sp]].obj;
         if (ops->prepare(node) < 0)
             return -1;
         PyObject *edges = ops->edges(node);
-        if (edges == NULL)
+        if (edges == NULL || !PyTuple_Check(edges)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "autograd_c scheduler: a node has no edges");
             return -1;
+        }
         Py_ssize_t ne = PyTuple_GET_SIZE(edges);
         for (Py_ssize_t i = 0; i < ne; i++) {
             PyObject *t = PyTuple_GET_ITEM(edges, i);
@@ -200,23 +206,35 @@ execute(sched *s, const ag_graph_ops *ops, int retain_graph)
     if (push(s, 0) < 0)
         return -1;
     while (s->sp > 0) {
+        /* Ctrl-C / alarms: op rules are compiled code that never reaches the
+         * interpreter's own signal check, so look at every node boundary (a
+         * read of one flag while no signal is pending). Nothing has been
+         * committed yet, so an exception here leaves every .grad untouched. */
+        if (PyErr_CheckSignals() < 0)
+            return -1;
         Py_ssize_t k = s->stack[--s->sp];
         PyObject *node = s->ent[k].obj;
+        /* the edges are read before the node runs: a pass in another thread
+         * may release the node while it runs (apply() then fails if it was
+         * released before it started) */
+        PyObject *edges = ops->edges(node);
+        if (edges == NULL || !PyTuple_Check(edges)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "autograd_c scheduler: a node has no edges");
+            return -1;
+        }
+        Py_INCREF(edges);   /* release() may drop the node's own reference */
         PyObject *g = s->ent[k].grad;
         s->ent[k].grad = NULL;
         PyObject *grads = NULL;
         if (g != NULL) {
             grads = ops->apply(node, g);
             Py_DECREF(g);
-            if (grads == NULL)
+            if (grads == NULL) {
+                Py_DECREF(edges);
                 return -1;
+            }
         }
-        PyObject *edges = ops->edges(node);
-        if (edges == NULL) {
-            Py_XDECREF(grads);
-            return -1;
-        }
-        Py_INCREF(edges);   /* release() may drop the node's own reference */
         Py_ssize_t ne = PyTuple_GET_SIZE(edges);
         if (grads != NULL && (!PyTuple_Check(grads) || PyTuple_GET_SIZE(grads) != ne)) {
             PyErr_Format(PyExc_RuntimeError,
@@ -234,7 +252,10 @@ execute(sched *s, const ag_graph_ops *ops, int retain_graph)
                 continue;
             int created;
             Py_ssize_t j = lookup_or_add(s, t, 0, &created);   /* always found */
-            if (j < 0) {
+            if (j < 0 || created) {
+                if (created)    /* the node's edges changed since discovery */
+                    PyErr_SetString(PyExc_RuntimeError,
+                                    "autograd_c scheduler: the graph changed during backward");
                 Py_DECREF(edges);
                 Py_XDECREF(grads);
                 return -1;

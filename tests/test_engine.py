@@ -2,13 +2,14 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
 import pytest
 
 import autograd_c as ag
-from conftest import needs_torch
+from conftest import needs_torch, require_compiled
 
 
 def test_engine_names():
@@ -19,7 +20,7 @@ def test_engine_names():
 @pytest.mark.parametrize("name", ["c", "python"])
 def test_env_var_selects_engine(name):
     if name == "c" and "c" not in ag.engines.available:
-        pytest.skip("compiled engine not built")
+        require_compiled()
     env = dict(os.environ, AUTOGRAD_C_ENGINE=name)
     out = subprocess.run([sys.executable, "-c", "import autograd_c; print(autograd_c.engine)"],
                          env=env, capture_output=True, text=True, check=True)
@@ -309,3 +310,29 @@ def test_deep_graph_dropped_without_backward(engine):
     for _ in range(200_000):
         h = h + 1.0
     del h
+
+
+def test_use_engine_is_per_thread():
+    """use_engine switches only the calling thread's engine (issue 10)."""
+    seen = {}
+
+    def worker():
+        seen["other"] = type(ag.tensor([1.0]))._engine.name
+
+    default = ag.get_engine().name
+    other = "python" if default == "c" else "c"
+    if other not in ag.engines.available:
+        require_compiled()
+    with ag.use_engine(other):
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        seen["here"] = (type(ag.tensor([1.0]))._engine.name, ag.engine)
+    assert seen == {"other": default, "here": (other, other)}
+    assert ag.engine == default
+
+
+def test_grad_fn_op_is_the_public_op_on_both_engines(engine):
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    assert (x * x).grad_fn.op is ag.ops.mul
+    assert (x * x).grad_fn.name == "mul"

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import require_compiled
+
 from autograd_c import engines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +20,7 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture(params=["c", "python"])
 def engine_name(request):
     if request.param not in engines.available:
-        pytest.skip("compiled engine not built in this install")
+        require_compiled()
     return request.param
 
 

@@ -12,6 +12,8 @@ import weakref
 import numpy as np
 import pytest
 
+from conftest import require_compiled
+
 import autograd_c as ag
 from autograd_c import grad_mode, ops
 from autograd_c.function import Function
@@ -237,7 +239,7 @@ def test_many_custom_functions_alternating(engine):
 
 def test_compiled_tensors_untracked_but_weakrefable():
     if "c" not in ag.engines.available:
-        pytest.skip("compiled engine not built")
+        require_compiled()
     with ag.use_engine("c"):
         t = ag.Tensor(np.ones(2), requires_grad=True)
         y = t * 2
@@ -269,7 +271,7 @@ def test_compiled_large_graph_adds_nothing_to_the_collectors_lists():
     behind for the cycle collector to walk (what made full collections cost
     seconds on a million-op chain)."""
     if "c" not in ag.engines.available:
-        pytest.skip("compiled engine not built")
+        require_compiled()
     with ag.use_engine("c"):
         x = ag.Tensor(np.ones(4), requires_grad=True)
         b = ag.Tensor(np.ones(4))
@@ -334,6 +336,6 @@ def test_ops_are_immutable():
 
 def test_node_built_from_python_does_not_crash():
     if "c" not in ag.engines.available:
-        pytest.skip("compiled engine not built")
+        require_compiled()
     n = ag.engines.available["c"].Node()
     assert repr(n) == "<Node None>" and n.op is None and n.name is None

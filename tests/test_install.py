@@ -65,9 +65,13 @@ def import_copy(root):
     return out
 
 
-needs_compiled = pytest.mark.skipif(
-    "c" not in engines.available,
-    reason=f"compiled engine not built in this install: {engines.c_import_error}")
+needs_compiled = pytest.mark.usefixtures("_compiled")
+
+
+@pytest.fixture
+def _compiled():
+    from conftest import require_compiled
+    require_compiled()
 
 
 @needs_compiled

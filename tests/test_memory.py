@@ -15,6 +15,8 @@ import weakref
 import numpy as np
 import pytest
 
+from conftest import require_compiled
+
 import autograd_c as ag
 
 LONG = os.environ.get("AUTOGRAD_C_LONG", "") not in ("", "0")
@@ -170,7 +172,7 @@ print(json.dumps({"engine": engine, "steps": steps, "growth_mb": r1 - r0, "rss_m
 @pytest.mark.parametrize("name", ["c", "python"])
 def test_training_loop_rss_stable_with_gc_disabled(name):
     if name not in ag.engines.available:
-        pytest.skip("compiled engine not built")
+        require_compiled()
     steps = 100_000 if LONG else 10_000
     out = subprocess.run([sys.executable, "-c", MLP_SCRIPT, name, str(steps)],
                          capture_output=True, text=True, timeout=1800)

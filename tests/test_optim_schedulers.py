@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
+import autograd_c as ag
 from autograd_c import nn, optim
 from conftest import needs_torch
 
@@ -153,7 +154,7 @@ def _state(sd):
 
 @needs_torch
 @pytest.mark.parametrize("name", list(CASES) + list(PLATEAU))
-def test_state_dict_as_torch_and_resumes(engine, name):
+def test_state_dict_as_torch_and_resumes(engine, name, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _, s = _run("ours", name, "SGD")
@@ -167,7 +168,8 @@ def test_state_dict_as_torch_and_resumes(engine, name):
                 continue
             np.testing.assert_equal(ours[k], theirs[k], err_msg=k)
         # stop after 20 steps, save, restore into a fresh optimizer + scheduler
-        # built the same way, continue: the same lrs as running straight through
+        # built the same way, continue: the same lrs as running straight through,
+        # and the deprecated step(epoch) jumps to the same place
         factory = CASES.get(name) or PLATEAU[name]
         straight, _ = _run("ours", name, "SGD")
         opt = _opt("ours")
@@ -175,7 +177,10 @@ def test_state_dict_as_torch_and_resumes(engine, name):
         for t in range(20):
             opt.step()
             s.step(_metric(name, t)) if name in PLATEAU else s.step()
-        sd_opt, sd_s = opt.state_dict(), s.state_dict()
+        # through a file, as a checkpoint would go
+        ag.save({"optim": opt.state_dict(), "sched": s.state_dict()}, tmp_path / "ck")
+        ck = ag.load(tmp_path / "ck")
+        sd_opt, sd_s = ck["optim"], ck["sched"]
         opt2 = _opt("ours")
         s2 = factory(L, opt2)
         opt2.load_state_dict(sd_opt)
@@ -185,6 +190,11 @@ def test_state_dict_as_torch_and_resumes(engine, name):
             assert [g["lr"] for g in opt2.param_groups] == straight[t][1]
             opt2.step()
             s2.step(_metric(name, t)) if name in PLATEAU else s2.step()
+        if name in PLATEAU or not hasattr(s, "_get_closed_form_lr"):
+            return
+        s2.step(7)
+        s.step(7)
+        assert s2.get_last_lr() == s.get_last_lr()
 
 
 RESUMABLE = {

@@ -320,3 +320,60 @@ def test_mlp_training_matches_torch(engine, name, kw):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
     _, _, init = _setup()
     assert max(np.abs(a - b).max() for a, b in zip(ours, init)) > 1e-3
+
+
+IMPL_SWITCHES = [("SGD", dict(lr=0.05, momentum=0.9, foreach=True)),
+                 ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, fused=True)),
+                 ("Adam", dict(lr=0.01, amsgrad=True, foreach=True)),
+                 ("Adam", dict(lr=0.01, weight_decay=0.1, fused=True)),
+                 ("AdamW", dict(lr=0.01, fused=True)),
+                 ("Adagrad", dict(lr=0.05, lr_decay=0.01, foreach=True)),
+                 ("Adagrad", dict(lr=0.05, fused=True)),
+                 ("Adamax", dict(lr=0.01, foreach=True)),
+                 ("NAdam", dict(lr=0.01, foreach=True)),
+                 ("RAdam", dict(lr=0.01, foreach=True)),
+                 ("RMSprop", dict(lr=0.01, centered=True, foreach=True))]
+
+
+@needs_torch
+@pytest.mark.parametrize("name,kw", IMPL_SWITCHES, ids=[f"{n}-{i}" for i, (n, _) in
+                                                        enumerate(IMPL_SWITCHES)])
+def test_foreach_and_fused_accepted_same_numbers(engine, name, kw):
+    """torch's multi-tensor / fused kernels are accepted (kept in the groups)
+    and land on the same trajectory as torch's own run with that switch."""
+    ours, opt = _run_ours(name, kw)
+    theirs, topt = _run_torch(name, kw)
+    for a, b in zip(ours, theirs):
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, rtol=0, atol=1e-10)
+    key = "foreach" if "foreach" in kw else "fused"
+    assert opt.param_groups[0][key] is True and topt.param_groups[0][key] is True
+
+
+def test_user_subclass_with_own_update(engine):
+    """A user-defined optimizer only needs defaults and ``_update`` (no
+    ``maximize`` key required)."""
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        def _update(self, p, g, state, group):
+            p.data -= group["lr"] * np.sign(g)
+
+    p = nn.Parameter(np.array([1.0, -1.0, 0.5]))
+    p.grad = np.array([3.0, -0.2, 0.0])
+    SignSGD([p]).step()
+    np.testing.assert_allclose(p.data, [0.9, -0.9, 0.5])
+
+
+def test_zero_grad_keep_zeroes_in_place(engine):
+    p = nn.Parameter(np.ones(3))
+    (p * p).sum().backward()
+    g = p.grad
+    v = g.version
+    opt = optim.Adam([p])
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is g and g.version > v
+    np.testing.assert_array_equal(g.data, 0.0)
+    opt.zero_grad()
+    assert p.grad is None

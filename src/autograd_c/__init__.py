@@ -35,8 +35,13 @@ from .serialization import save, load
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from . import random, utils
 
-#: name of the active engine, "c" or "python" (kept current by set_engine)
-engine: str = engines.current.name
+
+
+def __getattr__(name):
+    # ``autograd_c.engine``: the name of the engine in effect in this context
+    if name == "engine":
+        return engines.get_engine().name
+    raise AttributeError(f"module 'autograd_c' has no attribute {name!r}")
 
 __all__ = [
     "__version__", "engine", "engines", "get_engine", "set_engine", "use_engine",

@@ -18,6 +18,7 @@ from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTu
 
 from autograd_c._ufuncs cimport ADD, MULTIPLY, SUBTRACT, TRUE_DIVIDE, fast_add, fast_inplace
 
+import os as _os
 import threading
 from time import perf_counter
 
@@ -35,6 +36,10 @@ from autograd_c._graph import (anomaly_check, lift, op_title, backward_entry, no
 from autograd_c.grad_mode import nondefault as _nondefault_list
 from autograd_c.grad_mode import state as _gm
 from autograd_c.grad_mode import enable_grad as _enable_grad
+from autograd_c.hooks import active as _hooks_active_list
+from autograd_c.hooks import run_post_accumulate_grad_hooks as _run_post_hooks
+from autograd_c.hooks import grad_active as _grad_hooks_list
+from autograd_c.hooks import run_grad_hooks as _run_grad_hooks
 
 name = "c"
 
@@ -127,16 +132,42 @@ cdef class Node:
             return
         cdef list pending = list(self.edges)
         self.edges = None
-        cdef Node child
-        while pending:
-            obj = pending.pop()
-            if type(obj) is Node and Py_REFCNT(obj) == 1:
+        _free_iteratively(pending)
+
+
+cdef void _free_iteratively(list pending):
+    """Drop the objects in ``pending`` without recursing: an object that is
+    about to die (only ``pending`` refers to it) first hands what it holds
+    (a node's edges; a tensor's .grad, base and node) to ``pending``, so
+    its own dealloc frees nothing else. Used by Node and TensorBase."""
+    cdef Node child
+    cdef TensorBase t
+    while pending:
+        obj = pending.pop()
+        if Py_REFCNT(obj) == 1:
+            if type(obj) is Node:
                 child = <Node>obj
                 if child.edges is not None:
                     pending.extend(child.edges)
                     child.edges = None
                 child = None
-            obj = None
+            elif type(obj) in _FAST_TYPES:      # not a user subclass (its __del__ may look)
+                t = <TensorBase>obj
+                _take_links(t, pending)
+                t = None
+        obj = None
+
+
+cdef inline void _take_links(TensorBase t, list pending):
+    if t._grad is not None:
+        pending.append(t._grad)
+        t._grad = None
+    if t._base is not None:
+        pending.append(t._base)
+        t._base = None
+    if t._node is not None:
+        pending.append(t._node)
+        t._node = None
 
 
 @cython.no_gc
@@ -155,6 +186,16 @@ cdef class TensorBase:
     cdef public Py_ssize_t _version
     cdef public object _base
     cdef object __weakref__
+
+    def __dealloc__(self):
+        # .grad (or _base) chains may be a million deep (each .grad a tensor
+        # with its own .grad): free them without C recursion. Intermediate
+        # results have neither and return here; their node frees itself.
+        if self._grad is None and self._base is None:
+            return
+        cdef list pending = []
+        _take_links(self, pending)
+        _free_iteratively(pending)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
                  grad=None):
@@ -308,7 +349,7 @@ cdef object _inplace(TensorBase self, int k, object other, object general):
     ``out=`` (what ``_tensor.Tensor._inplace`` calls, without its Python
     frame); then the version bump of ``mark_modified``. Errors are left to
     the general version, which words them."""
-    cdef TensorBase base = <TensorBase>self._base if self._base is not None else None
+    cdef TensorBase base = <TensorBase?>self._base if self._base is not None else None
     if ((not self._rg or (_special() and not _gm.grad_enabled))
             and self._node is None and (base is None or base._node is None)
             and type(self) in _FAST_TYPES):
@@ -459,7 +500,7 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             x = t.data
             if (smask >> i & 1) if i < 64 else (i in op.saves):
                 # a view's version lives on the tensor whose memory it shares
-                owner = t if t._base is None else <TensorBase>t._base
+                owner = t if t._base is None else <TensorBase?>t._base
                 if nsaved < _MAX_SAVED:
                     owners[nsaved] = <PyObject *>t
                     versions[nsaved] = owner._version
@@ -600,6 +641,10 @@ cdef PyObject *_cb_edges(PyObject *node) noexcept:
 
 cdef int _cb_prepare(PyObject *p) except -1:
     cdef Node node = <Node>p
+    if node.info is None or node.edges is None or node.saved is None or node.needs is None:
+        # a Node() made from Python, never filled by _apply_v
+        raise RuntimeError("backward(): the graph contains a node that was not recorded "
+                           "by an op (an empty Node); cannot differentiate through it")
     if node.freed:
         raise node_freed_error(node)
     cdef tuple saved = node.saved
@@ -616,25 +661,58 @@ cdef int _cb_prepare(PyObject *p) except -1:
     return 0
 
 
+# Tensor.register_hook / retain_grad (autograd_c.hooks): [number registered]
+cdef list _grad_hooks = _grad_hooks_list
+
+
+cdef inline bint _any_grad_hooks():
+    return PyList_GET_ITEM(_grad_hooks, 0) != <PyObject *>_ZERO
+
+
+cdef object _wrap_grad(object g):
+    return _new_tensor(g)
+
+
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
-    cdef Node node = <Node>p
-    if not _special() or not _gm.hooks:
-        grads = node.info.backward(node.ctx, <object>g, node.needs)
-    else:
-        prof = _gm.profiler
-        t0 = perf_counter()
-        grads = node.info.backward(node.ctx, <object>g, node.needs)
-        if prof is not None:
-            prof.record(node.info.op.name, "backward", perf_counter() - t0)
-        if _gm.anomaly:
-            anomaly_check(node, grads)
+    grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
+    grads = _vjp(<Node>p, grad)
     Py_INCREF(grads)            # the scheduler receives a new reference
     return <PyObject *>grads
 
 
+cdef object _vjp(Node node, object grad):
+    """Run the node's VJP on ``grad`` (the scheduler's summed buffer)."""
+    # the scheduler read the edges before this call; a pass in another thread
+    # may have released the node since (release sets freed first)
+    ctx = node.ctx
+    if node.freed:
+        raise node_freed_error(node)
+    if not _special() or not _gm.hooks:
+        grads = node.info.backward(ctx, grad, node.needs)
+    else:
+        prof = _gm.profiler
+        t0 = perf_counter()
+        grads = node.info.backward(ctx, grad, node.needs)
+        if prof is not None:
+            prof.record(node.info.op.name, "backward", perf_counter() - t0)
+        if _gm.anomaly:
+            anomaly_check(node, grads)
+    return grads
+
+
 cdef PyObject *_cb_apply_graph(PyObject *p, PyObject *g) except NULL:
     """``create_graph``: the VJP run on Tensors, recorded (see _graph.lift)."""
-    cdef Node node = <Node>p
+    grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
+    grads = _vjp_graph(<Node>p, grad)
+    Py_INCREF(grads)
+    return <PyObject *>grads
+
+
+cdef object _vjp_graph(Node node, object grad):
     out_t = None
     if node.out is not None:
         out_t = _new_tensor(node.out)
@@ -642,11 +720,10 @@ cdef PyObject *_cb_apply_graph(PyObject *p, PyObject *g) except NULL:
         (<TensorBase>out_t)._node = node
     lifted = lift(node.ctx, node.saved[::2], node.out, out_t)
     with _enable_grad():
-        grads = node.info.backward(lifted, <object>g, node.needs)
+        grads = node.info.backward(lifted, grad, node.needs)
     if _special() and _gm.hooks and _gm.anomaly:
         anomaly_check(node, [getattr(x, "data", x) for x in grads])
-    Py_INCREF(grads)
-    return <PyObject *>grads
+    return grads
 
 
 cdef PyObject *_cb_add_graph(PyObject *acc, PyObject *g, int inplace) except NULL:
@@ -657,13 +734,19 @@ cdef PyObject *_cb_add_graph(PyObject *acc, PyObject *g, int inplace) except NUL
 
 cdef int _cb_commit_graph(PyObject *leaf, PyObject *g, int owned) except -1:
     cdef TensorBase t = <TensorBase>leaf
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(t, grad, _wrap_grad)
     with _commit_lock:
-        t._grad = <object>g if t._grad is None else t._grad + <object>g
+        t._grad = grad if t._grad is None else t._grad + grad
+    if _collecting:
+        _note_committed(<object>leaf)
     return 0
 
 
 cdef void _cb_release(PyObject *p) noexcept:
     cdef Node node = <Node>p
+    node.freed = True           # first: dropping ctx may run Python code (another thread)
     node.ctx = None
     node.out = None
     node.saved = ()
@@ -674,9 +757,20 @@ cdef void _cb_release(PyObject *p) noexcept:
 cdef PyObject *_cb_add(PyObject *acc, PyObject *g, int inplace) except NULL:
     r = fast_inplace(ADD, <object>acc, <object>g) if inplace else fast_add(<object>acc, <object>g)
     if r is NotImplemented:
-        r = PyNumber_InPlaceAdd(<object>acc, <object>g) if inplace else PyNumber_Add(<object>acc, <object>g)
+        # in place only when numpy would not promote: a float32 buffer must
+        # not round a float64 gradient into itself (the python engine's
+        # acc + g promotes, and both engines cast once, at commit)
+        if inplace and _same_dtype(<object>acc, <object>g):
+            r = PyNumber_InPlaceAdd(<object>acc, <object>g)
+        else:
+            r = PyNumber_Add(<object>acc, <object>g)
     Py_INCREF(r)                # the scheduler receives a new reference
     return <PyObject *>r
+
+
+cdef inline bint _same_dtype(object acc, object g):
+    gd = getattr(g, "dtype", None)
+    return gd is None or gd == acc.dtype
 
 
 # Leaves (parameters) may be shared by backward passes running in several
@@ -685,10 +779,60 @@ cdef PyObject *_cb_add(PyObject *acc, PyObject *g, int inplace) except NULL:
 cdef object _commit_lock = threading.Lock()
 
 
+def _after_fork_in_child():
+    # another thread may have held the lock at fork time; it does not exist
+    # in the child, so nobody would ever release it
+    global _commit_lock
+    _commit_lock = threading.Lock()
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 cdef int _cb_commit(PyObject *leaf, PyObject *g, int owned) except -1:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>leaf, grad, _wrap_grad)
+        owned = owned and grad is <object>g
     with _commit_lock:
-        _commit_locked(<TensorBase>leaf, <object>g, owned)
+        _commit_locked(<TensorBase>leaf, grad, owned)
+    if _collecting:
+        _note_committed(<object>leaf)
     return 0
+
+
+# Post-accumulate-grad hooks (autograd_c.hooks). Only while some backward pass
+# that found hooks registered is running is _collecting non-zero; such a pass
+# collects, in a thread-local list, the leaves committed by this thread, and
+# runs their hooks once ag_backward has returned (outside the commit lock).
+cdef Py_ssize_t _collecting = 0
+cdef list _hooks_active = _hooks_active_list     # [number of hooks registered]
+_hook_tls = threading.local()
+
+
+cdef void _note_committed(object leaf) except *:
+    pending = getattr(_hook_tls, "pending", None)
+    if pending is not None:
+        (<list>pending).append(leaf)
+
+
+cdef _backward_with_hooks(object tensor, object root, object g, bint retain_graph,
+                          const ag_graph_ops *ops):
+    global _collecting
+    prev = getattr(_hook_tls, "pending", None)
+    cdef list pending = []
+    _hook_tls.pending = pending
+    _collecting += 1
+    try:
+        if root is None:
+            ops.commit(<PyObject *>tensor, <PyObject *>g, 0)
+        else:
+            ag_backward(ops, <PyObject *>root, <PyObject *>g, retain_graph)
+    finally:
+        _collecting -= 1
+        _hook_tls.pending = prev
+    _run_post_hooks(pending)
 
 
 cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
@@ -701,6 +845,9 @@ cdef int _commit_locked(TensorBase t, object grad, int owned) except -1:
         else:
             t._grad = _new_tensor(np.array(grad, dtype=dtype, copy=True))
     else:
+        if not isinstance(t._grad, TensorBase):
+            raise TypeError(f"backward(): the .grad of a leaf of shape {tuple(t.data.shape)} "
+                            f"is a {type(t._grad).__name__}, not a tensor of the 'c' engine")
         old = (<TensorBase>t._grad).data
         new = fast_add(old, grad) if old.dtype == dtype else NotImplemented
         if new is NotImplemented:
@@ -736,23 +883,36 @@ cdef object _capture_top():
 
 
 cdef PyObject *_cb_apply_capture(PyObject *p, PyObject *g) except NULL:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
     cap = _capture_top()
     if cap.wants(<object>p):
-        cap.add(<object>p, <object>g)
-    return _cb_apply(p, g)
+        cap.add(<object>p, grad)
+    grads = _vjp(<Node>p, grad)
+    Py_INCREF(grads)
+    return <PyObject *>grads
 
 
 cdef PyObject *_cb_apply_graph_capture(PyObject *p, PyObject *g) except NULL:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
     cap = _capture_top()
     if cap.wants(<object>p):
-        cap.add(<object>p, <object>g)
-    return _cb_apply_graph(p, g)
+        cap.add(<object>p, grad)
+    grads = _vjp_graph(<Node>p, grad)
+    Py_INCREF(grads)
+    return <PyObject *>grads
 
 
 cdef int _cb_commit_capture(PyObject *leaf, PyObject *g, int owned) except -1:
+    cdef object grad = <object>g
+    if _any_grad_hooks():
+        grad = _run_grad_hooks(<object>leaf, grad, _wrap_grad)
     cap = _capture_top()
     if cap.wants(<object>leaf):
-        cap.add(<object>leaf, <object>g)
+        cap.add(<object>leaf, grad)
     return 0
 
 
@@ -765,6 +925,9 @@ OPS_GRAPH_CAPTURE.commit = _cb_commit_capture
 
 
 def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None):
+    if not isinstance(tensor, TensorBase):
+        raise TypeError(f"backward(): expected a tensor of the 'c' engine, got "
+                        f"{_engine_of(tensor)}")
     root, g = backward_entry(tensor, grad, Tensor, create_graph)
     if capture is not None:
         if root is None:
@@ -781,15 +944,20 @@ def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None)
         finally:
             stack.pop()
         return
-    if create_graph:
-        if root is None:
-            _cb_commit_graph(<PyObject *>tensor, <PyObject *>g, 0)
-        else:
-            ag_backward(&OPS_GRAPH, <PyObject *>root, <PyObject *>g, 1)
+    cdef ag_graph_ops *ops = &OPS_GRAPH if create_graph else &OPS
+    if PyList_GET_ITEM(_hooks_active, 0) != <PyObject *>_ZERO:
+        _backward_with_hooks(tensor, root, g, bool(retain_graph or create_graph), ops)
     elif root is None:
-        _cb_commit(<PyObject *>tensor, <PyObject *>g, 0)
+        ops.commit(<PyObject *>tensor, <PyObject *>g, 0)
     else:
-        ag_backward(&OPS, <PyObject *>root, <PyObject *>g, bool(retain_graph))
+        ag_backward(ops, <PyObject *>root, <PyObject *>g, bool(retain_graph or create_graph))
+
+
+def _engine_of(obj):
+    eng = getattr(type(obj), "_engine", None)
+    if isinstance(obj, _BaseTensor) and eng is not None:
+        return f"a tensor of the {eng.name!r} engine"
+    return f"a {type(obj).__name__}"
 
 
 import sys as _sys

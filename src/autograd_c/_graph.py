@@ -29,7 +29,7 @@ def wrap_forward_error(op, arrays, kw, err):
     extra = ""
     if kw:
         extra = " with " + ", ".join(f"{k}={v!r}" for k, v in kw.items() if k != "index")
-    return type(err)(f"{op_title(op)}: {msg} (input shapes: {_shapes(arrays)}{extra})")
+    return _tensor.reworded(err, f"{op_title(op)}: {msg} (input shapes: {_shapes(arrays)}{extra})")
 
 
 def node_freed_error(node):

@@ -71,6 +71,58 @@ def _unwrap(data):
     return data
 
 
+def _rebuild_tensor(cls, engine_name, data, requires_grad, grad, state=None):
+    """Inverse of ``Tensor.__reduce_ex__`` (no __init__ is run, as for any
+    unpickled object)."""
+    from . import engines
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"cannot rebuild a tensor of class {cls!r}")
+    if cls._engine is None:
+        # an abstract class (Tensor, nn.Parameter, or a user subclass of
+        # either): its concrete class on the recorded engine
+        eng = engines.available.get(engine_name, engines.current)
+        from .nn.module import Parameter, _parameter_class
+        if cls is Tensor:
+            cls = eng.Tensor
+        elif issubclass(cls, Parameter):
+            pc = _parameter_class(eng)
+            cls = pc if cls is Parameter else concrete_subclass(cls, pc)
+        else:
+            cls = concrete_subclass(cls, eng.Tensor)
+    t = cls.__new__(cls)
+    t.data = to_array(data, copy=False)
+    t._rg = bool(requires_grad)
+    t._node = None
+    t._grad = None
+    t._version = 0
+    t._base = None
+    if grad is not None:
+        if not isinstance(grad, cls._engine.Tensor):
+            grad = cls._engine.Tensor(grad.data if isinstance(grad, Tensor) else grad)
+        t._grad = grad
+    if state:
+        t.__dict__.update(state)
+    return t
+
+
+def concrete_subclass(cls, engine_cls):
+    """``cls`` (a user subclass of ``Tensor`` or ``nn.Parameter``, engine-less)
+    combined with ``engine_cls`` (an engine's concrete tensor class, which
+    supplies the storage): what ``cls(...)`` builds. Same name; cls's own
+    methods come first; ``isinstance(t, cls)`` holds. Cached on ``cls``."""
+    cache = cls.__dict__.get("_ag_concrete")
+    if cache is None:
+        cache = {}
+        type.__setattr__(cls, "_ag_concrete", cache)
+    k = cache.get(engine_cls)
+    if k is None:
+        k = type(cls.__name__, (cls, engine_cls),
+                 {"__slots__": (), "__module__": cls.__module__,
+                  "__qualname__": cls.__qualname__, "_ag_user_class": cls})
+        cache[engine_cls] = k
+    return k
+
+
 def to_array(data, dtype=None, copy=True) -> np.ndarray:
     """Array for a new tensor; rejects data numpy can only hold as objects.
     Python floats (and lists of them) become the default float dtype
@@ -162,6 +214,8 @@ class Tensor:
     def __new__(cls, *args, **kwargs):
         if cls is Tensor:
             cls = _current_engine().Tensor
+        elif cls._engine is None:       # a user subclass of this abstract class
+            cls = concrete_subclass(cls, _current_engine().Tensor)
         return super().__new__(cls) if cls.__new__ is Tensor.__new__ else cls.__new__(cls)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -303,6 +357,10 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 value = type(self)(value, dtype=self.data.dtype)
+            elif type(value)._engine is not type(self)._engine:
+                raise TypeError(f"assigned grad is a tensor of the {type(value)._engine.name!r} "
+                                f"engine, but the tensor is of the {type(self)._engine.name!r} "
+                                f"engine")
             if value.shape != self.shape:
                 raise ValueError(f"assigned grad has shape {value.shape}, "
                                  f"but the tensor has shape {self.shape}")
@@ -591,6 +649,23 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    # -- copy and pickle ---------------------------------------------------------
+    def __reduce_ex__(self, protocol):
+        """copy.deepcopy and pickle: a leaf comes back as a leaf of the same
+        class and engine with a copy of its data, requires_grad and .grad.
+        Like torch, a non-leaf is refused (its graph cannot be copied):
+        ``.detach()`` it first. ``autograd_c.save``/``load`` do not pickle."""
+        if self._node is not None:
+            raise RuntimeError(
+                f"only leaf tensors (created by the user, not by an op) can be copied or "
+                f"pickled; this tensor of shape {tuple(self.shape)} has grad_fn "
+                f"<{self._node.name}>: use .detach() to copy its data")
+        cls = type(self)
+        cls = cls.__dict__.get("_ag_user_class", cls)
+        state = getattr(self, "__dict__", None) or None
+        return (_rebuild_tensor, (cls, type(self)._engine.name, self.data, self._rg, self._grad,
+                                  state))
+
     # -- autograd --------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
                  inputs=None, *, grad=None) -> None:
@@ -604,6 +679,30 @@ class Tensor:
             _backward_inputs(self, gradient, retain_graph, create_graph, inputs)
             return
         self._engine.backward(self, gradient, bool(retain_graph), bool(create_graph))
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient has been computed,
+        before it is used or added to ``.grad``; it may return a replacement.
+        Returns a handle whose ``remove()`` unregisters it."""
+        from .hooks import register_hook
+        return register_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        from .hooks import retain_grad
+        retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        from .hooks import _retained
+        return self._node is not None and self._node in _retained
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after each backward pass that updated
+        ``self.grad`` (leaf tensors that require grad only). Returns a handle
+        whose ``remove()`` unregisters the hook (see ``autograd_c.hooks``)."""
+        from .hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
 
     def __pos__(self) -> "Tensor":
         return self
@@ -679,8 +778,8 @@ class Tensor:
             self.mark_modified()
             raise
         except (ValueError, TypeError) as e:
-            raise type(e)(f"in-place {op.name}: tensor of shape {self.shape} and dtype "
-                          f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None
+            raise reworded(e, f"in-place {op.name}: tensor of shape {self.shape} and dtype "
+                              f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None
         self.mark_modified()
         return self
 
@@ -757,6 +856,22 @@ def _sizes(size, who: str) -> tuple:
                                f"{list(size)}")
         out.append(int(s))
     return tuple(out)
+
+
+def reworded(err: BaseException, msg: str) -> BaseException:
+    """An exception like ``err`` carrying ``msg``. numpy raises subclasses of
+    TypeError/ValueError whose constructors need other arguments; those are
+    replaced by their nearest builtin base class."""
+    cls = type(err)
+    if cls.__module__ != "builtins":
+        try:
+            new = cls(msg)
+            if str(new) == msg:
+                return new
+        except Exception:
+            pass
+        cls = next(k for k in cls.__mro__ if k.__module__ == "builtins")
+    return cls(msg)
 
 
 def single_output(out, who: str):

@@ -10,13 +10,15 @@ An engine is four things and nothing else:
                        stack once every consumer has delivered (no recursion);
 4. accumulation     -- gradients arriving at a node are summed in a buffer;
                        leaf gradients are summed and committed to ``.grad``
-                       only after the whole pass succeeded.
+                       only after the whole pass succeeded (then, if any are
+                       registered, post-accumulate-grad hooks run: ``hooks.py``).
 
 The compiled engine implements exactly this, in the same order, so both give
 the same numbers.
 """
 from __future__ import annotations
 
+import os
 import threading
 from time import perf_counter
 
@@ -25,6 +27,10 @@ from ._graph import (anomaly_check, lift, op_title, backward_entry, node_freed_e
                      version_error, wrap_forward_error)
 from .grad_mode import enable_grad
 from .grad_mode import nondefault as _nondefault
+from .hooks import active as _hooks_active
+from .hooks import run_post_accumulate_grad_hooks as _run_post_hooks
+from .hooks import grad_active as _grad_hooks
+from .hooks import run_grad_hooks as _run_grad_hooks
 from .grad_mode import state as _gm
 
 name = "python"
@@ -32,6 +38,17 @@ name = "python"
 # Leaves (parameters) may be shared by backward passes running in several
 # threads: the read-add-write of .grad is done under this lock.
 _commit_lock = threading.Lock()
+
+
+def _after_fork_in_child():
+    # another thread may have held the lock at fork time; it does not exist
+    # in the child, so nobody would ever release it
+    global _commit_lock
+    _commit_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Tensor(_tensor.Tensor):
@@ -136,12 +153,12 @@ def _check(node):
         raise output_version_error(node, node.out_mod)
 
 
-def _run_node(node, g):
+def _run_node(node, ctx, g):
     if not _nondefault[0] or not _gm.hooks:
-        return node.op.backward(node.ctx, g, node.needs)
+        return node.op.backward(ctx, g, node.needs)
     prof = _gm.profiler
     t0 = perf_counter()
-    grads = node.op.backward(node.ctx, g, node.needs)
+    grads = node.op.backward(ctx, g, node.needs)
     if prof is not None:
         prof.record(node.op.name, "backward", perf_counter() - t0)
     if _gm.anomaly:
@@ -149,25 +166,33 @@ def _run_node(node, g):
     return grads
 
 
-def _lift(node):
+def _lift(node, ctx):
     out = None
     if node.out is not None:
         out = Tensor.__new__(Tensor)
         out.data, out._grad, out._version, out._base = node.out, None, 0, None
         out._rg, out._node = True, node
-    return lift(node.ctx, [t for t, _ in node.saved], node.out, out)
+    return lift(ctx, [t for t, _ in node.saved], node.out, out)
 
 
-def _run_node_graph(node, g):
+def _run_node_graph(node, ctx, g):
     """The VJP on Tensors, recorded (``create_graph``)."""
     with enable_grad():
-        grads = node.op.backward(_lift(node), g, node.needs)
+        grads = node.op.backward(_lift(node, ctx), g, node.needs)
     if _nondefault[0] and _gm.hooks and _gm.anomaly:
         anomaly_check(node, [getattr(x, "data", x) for x in grads])
     return grads
 
 
+def _wrap(g):
+    """An array gradient as the Tensor a hook receives (no copy)."""
+    t = Tensor.__new__(Tensor)
+    t.data, t._grad, t._version, t._base, t._rg, t._node = g, None, 0, None, False, None
+    return t
+
+
 def _release(node):
+    node.freed = True           # first: see the check in run_backward
     node.ctx = None
     node.saved = ()
     node.out = None
@@ -216,10 +241,21 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
     while ready:
         node = ready.pop()
         g = buffers.pop(node, None)
+        if g is not None and _grad_hooks[0]:
+            g = _run_grad_hooks(node, g, _wrap)
         if capture is not None and g is not None and capture.wants(node):
             capture.add(node, g)
-        grads = run(node, g) if g is not None else None
+        # read what the node needs, then check it was not released by a pass
+        # in another thread in the meantime (_release sets freed first)
         edges = node.edges
+        ctx = node.ctx
+        if node.freed:
+            raise node_freed_error(node)
+        grads = run(node, ctx, g) if g is not None else None
+        if grads is not None and (not isinstance(grads, tuple) or len(grads) != len(edges)):
+            raise RuntimeError(f"autograd_c scheduler: node '{node.op.name}' returned "
+                               f"{len(grads) if isinstance(grads, tuple) else type(grads).__name__}"
+                               f" gradients for {len(edges)} inputs")
         if not retain_graph:
             _release(node)
         for i, e in enumerate(edges):
@@ -236,6 +272,10 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
             elif gi is not None:
                 prev = leaves[e]
                 leaves[e] = gi if prev is None else prev + gi
+    if _grad_hooks[0]:
+        for leaf, g in leaves.items():
+            if g is not None:
+                leaves[leaf] = _run_grad_hooks(leaf, g, _wrap)
     # 3. commit leaf gradients, only now that nothing can fail any more
     if capture is not None:
         for leaf, g in leaves.items():
@@ -246,10 +286,21 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
         for leaf, g in leaves.items():
             if g is not None:
                 _commit(leaf, g)
+    # 4. post-accumulate-grad hooks, outside the lock, in commit order
+    if _hooks_active[0]:
+        _run_post_hooks([leaf for leaf, g in leaves.items() if g is not None])
 
 
 def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None):
+    if not isinstance(tensor, Tensor):
+        eng = getattr(type(tensor), "_engine", None)
+        raise TypeError(f"backward(): expected a tensor of the 'python' engine, got "
+                        + (f"a tensor of the {eng.name!r} engine"
+                           if isinstance(tensor, _tensor.Tensor) and eng is not None
+                           else f"a {type(tensor).__name__}"))
     root, g = backward_entry(tensor, grad, Tensor, create_graph)
+    if root is None and _grad_hooks[0]:
+        g = _run_grad_hooks(tensor, g, _wrap)
     if capture is not None:
         if root is None:
             if capture.wants(tensor):
@@ -260,6 +311,8 @@ def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None)
     if root is None:
         with _commit_lock:
             _commit(tensor, g)
+        if _hooks_active[0]:
+            _run_post_hooks((tensor,))
     else:
         run_backward(root, g, retain_graph or create_graph, create_graph)
 

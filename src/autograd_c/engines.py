@@ -2,12 +2,17 @@
 
 The compiled engine (``_engine_c``) is the default when it imports; setting
 ``AUTOGRAD_C_ENGINE=python`` (or ``c``) before import forces one. Both engines
-stay importable by name, so they can be timed side by side in one process:
-``with autograd_c.use_engine("python"): ...``.
+stay importable by name, so they can be timed side by side in one process.
+
+``set_engine(name)`` changes the process-wide default. ``use_engine(name)``
+overrides it for its extent in the calling context only (thread or asyncio
+task), as grad mode is per thread: another thread keeps building tensors on
+its own engine. ``engines.current`` is the engine in effect here.
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import warnings
 
@@ -41,13 +46,21 @@ if not _requested and "c" not in available and _compiled_module_present():
     warnings.warn(f"autograd_c: the compiled engine failed to import ({c_import_error}); "
                   f"falling back to the pure-Python engine", RuntimeWarning, stacklevel=2)
 
-current = available[_requested or ("c" if "c" in available else "python")]
+_default = available[_requested or ("c" if "c" in available else "python")]
+# this context's override (use_engine), or None for the process default
+_override: contextvars.ContextVar = contextvars.ContextVar("autograd_c_engine", default=None)
+
+
+def __getattr__(name):
+    if name == "current":
+        return _override.get() or _default
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_engine(name=None):
     """The engine module called ``name`` ('c' or 'python'), or the active one."""
     if name is None:
-        return current
+        return _override.get() or _default
     try:
         return available[name]
     except KeyError:
@@ -57,20 +70,22 @@ def get_engine(name=None):
 
 
 def set_engine(name):
-    """Make ``name`` the engine for new tensors, parameters and the functional API."""
-    global current
-    current = get_engine(name)
-    import autograd_c
-    autograd_c.engine = current.name
-    return current
+    """Make ``name`` the engine for new tensors, parameters and the functional
+    API: the process-wide default, and this context's engine (a ``use_engine``
+    in effect here is replaced)."""
+    global _default
+    _default = get_engine(name)
+    if _override.get() is not None:
+        _override.set(_default)
+    return _default
 
 
 @contextlib.contextmanager
 def use_engine(name):
-    """Temporarily switch the active engine."""
-    prev = current.name
-    set_engine(name)
+    """Switch the engine for the extent of the block, in this thread (or
+    asyncio task) only."""
+    token = _override.set(get_engine(name))
     try:
-        yield current
+        yield _override.get()
     finally:
-        set_engine(prev)
+        _override.reset(token)

@@ -28,6 +28,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Sequence, Tuple, Union
 
 import numpy as np
@@ -124,11 +125,14 @@ _ROOT = Op("functional.output", _passthrough, _root_backward)
 class _Inputs:
     """The differentiable arguments of one call and the hub they hang from."""
 
-    __slots__ = ("engine", "hub", "box", "tensors")
+    __slots__ = ("engine", "hub", "box", "tensors", "lock")
 
     def __init__(self, engine, arrays):
         self.engine = engine
         self.box = _Box()
+        # one box per call site: calls (a vjp_fn used from several threads)
+        # take turns; reentrant so a nested call in the same thread works
+        self.lock = threading.RLock()
         with enable_grad():
             dummy = engine.Tensor(_ZERO, requires_grad=True)
             self.hub = engine.apply(_GATE, (dummy,), {"_result": (_ZERO, self.box)})
@@ -145,19 +149,21 @@ class _Inputs:
     def grads(self, root, seed):
         """Gradients of ``root`` (contracted with ``seed``) for every argument."""
         box = self.box
-        box.grads = {}
-        box.active = True
-        try:
-            root.backward(seed, retain_graph=True)
-        except _Collected as e:
-            if e.args[0] is not box:       # another call's pass, running inside ours
-                raise
-        else:  # pragma: no cover - the gate always runs
-            raise RuntimeError("autograd_c functional: backward finished without reaching "
-                               "the inputs")
-        finally:
-            box.active = False
-        got, box.grads = box.grads, {}
+        with self.lock:
+            outer = box.grads, box.active       # a nested call of the same vjp_fn
+            box.grads = {}
+            box.active = True
+            try:
+                root.backward(seed, retain_graph=True)
+            except _Collected as e:
+                if e.args[0] is not box:       # another call's pass, running inside ours
+                    raise
+            else:  # pragma: no cover - the gate always runs
+                raise RuntimeError("autograd_c functional: backward finished without reaching "
+                                   "the inputs")
+            finally:
+                got = box.grads
+                box.grads, box.active = outer
         return tuple(got[i] if i in got else np.zeros(t.shape, dtype=t.dtype)
                      for i, t in enumerate(self.tensors))
 

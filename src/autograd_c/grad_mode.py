@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
 
@@ -114,6 +115,16 @@ class _GradModeContext:
 
     def __call__(self, func):
         mode = self._mode
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def gen_wrapper(*args, **kwargs):
+                return (yield from _drive(func(*args, **kwargs), mode))
+            return gen_wrapper
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def coro_wrapper(*args, **kwargs):
+                return await _Driven(func(*args, **kwargs), mode)
+            return coro_wrapper
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -124,6 +135,54 @@ class _GradModeContext:
                 _swap(prev)
 
         return wrapper
+
+
+def _drive(gen, mode):
+    """Run generator (or coroutine) ``gen`` with grad recording set to ``mode``
+    only while its body runs: the caller's mode is restored at every yield."""
+    try:
+        prev = _swap(mode)
+        try:
+            response = gen.send(None)
+        finally:
+            _swap(prev)
+        while True:
+            try:
+                request = yield response
+            except GeneratorExit:
+                prev = _swap(mode)
+                try:
+                    gen.close()
+                finally:
+                    _swap(prev)
+                raise
+            except BaseException as exc:
+                prev = _swap(mode)
+                try:
+                    response = gen.throw(exc)
+                finally:
+                    _swap(prev)
+            else:
+                prev = _swap(mode)
+                try:
+                    response = gen.send(request)
+                finally:
+                    _swap(prev)
+    except StopIteration as e:
+        return e.value
+
+
+class _Driven:
+    """Awaitable running a coroutine through ``_drive``."""
+
+    __slots__ = ("coro", "mode")
+
+    def __init__(self, coro, mode):
+        self.coro = coro
+        self.mode = mode
+
+    def __await__(self):
+        return _drive(self.coro, self.mode)
 
 
 class no_grad(_GradModeContext):
@@ -148,3 +207,9 @@ class set_grad_enabled(_GradModeContext):
 
     def __enter__(self):
         return self
+
+    def __call__(self, func):
+        # used as a decorator: the mode applies only while func runs, so undo
+        # what __init__ set (as torch does)
+        _swap(self._prev)
+        return super().__call__(func)

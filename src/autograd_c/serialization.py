@@ -75,11 +75,15 @@ def save(obj: Any, path) -> None:
 
 def _decode(node: Any, files, path):
     if not isinstance(node, dict) or len(node) != 1:
-        raise SerializationError(f"load: {path}: malformed manifest entry {node!r}")
+        raise SerializationError(f"load: {path}: malformed manifest entry {_short(node)}")
     (kind, val), = node.items()
     if kind == "v":
+        if not (val is None or isinstance(val, (bool, int, float, str))):
+            raise SerializationError(f"load: {path}: malformed value entry {_short(val)}")
         return val
     if kind == "f":
+        if not isinstance(val, str):
+            raise SerializationError(f"load: {path}: malformed float entry {_short(val)}")
         return float(val)
     if kind in ("array", "tensor"):
         if val not in files:
@@ -120,9 +124,21 @@ def load(path) -> Any:
                                  f"{type(e).__name__}: {e}") from None
     try:
         manifest = json.loads(files.pop(_MANIFEST).tobytes().decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise SerializationError(f"load: {path}: corrupted manifest: {e}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise SerializationError(f"load: {path}: corrupted manifest: {type(e).__name__}: {e}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
-        raise SerializationError(f"load: {path}: unsupported format "
-                                 f"{manifest.get('format') if isinstance(manifest, dict) else manifest!r}")
-    return _decode(manifest.get("root"), files, path)
+        fmt = manifest.get('format') if isinstance(manifest, dict) else manifest
+        raise SerializationError(f"load: {path}: unsupported format {_short(fmt)}")
+    try:
+        return _decode(manifest.get("root"), files, path)
+    except SerializationError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+        # a manifest that is valid JSON but not of the form save writes
+        raise SerializationError(f"load: {path}: malformed manifest: "
+                                 f"{type(e).__name__}: {_short(e)}") from None
+
+
+def _short(obj, n=200):
+    r = repr(obj) if not isinstance(obj, BaseException) else str(obj)
+    return r if len(r) <= n else r[:n] + "..."

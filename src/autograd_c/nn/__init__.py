@@ -6,8 +6,9 @@ from .module import Module, ModuleList, Parameter, Sequential, StateDictError
 from .layers import (Dropout, Embedding, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid,
                      Softmax, Tanh)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from . import parallel
 
-__all__ = ["init", "utils", "Module", "ModuleList", "Parameter", "Sequential", "StateDictError",
+__all__ = ["init", "utils", "parallel", "Module", "ModuleList", "Parameter", "Sequential", "StateDictError",
            "Dropout", "Embedding", "Flatten", "Identity", "Linear", "LogSoftmax", "ReLU",
            "Sigmoid", "Softmax", "Tanh", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss",
            "NLLLoss"]

@@ -44,9 +44,12 @@ def default_generator() -> np.random.Generator:
 def _gen(generator, who: str) -> np.random.Generator:
     if generator is None:
         return _default
+    inner = getattr(generator, "numpy_generator", None)   # an autograd_c.Generator
+    if isinstance(inner, np.random.Generator):
+        return inner
     if not isinstance(generator, np.random.Generator):
         raise TypeError(f"{who}: generator must be a numpy.random.Generator "
-                        f"(np.random.default_rng(seed)) or None, got "
+                        f"(np.random.default_rng(seed)), an autograd_c.Generator or None, got "
                         f"{type(generator).__name__}")
     return generator
 

@@ -34,6 +34,9 @@ class Parameter(_tensor.Tensor):
         if cls is Parameter:
             from .. import engines
             cls = _parameter_class(engines.current)
+        elif cls._engine is None:       # a user subclass of Parameter
+            from .. import engines
+            cls = _tensor.concrete_subclass(cls, _parameter_class(engines.current))
         return cls._raw_new(cls)
 
     def __init__(self, data, requires_grad: bool = True, dtype=None):
@@ -54,7 +57,7 @@ def _parameter_class(engine) -> type:
         # for the Python one) allocates the instance
         base = next(k for k in engine.Tensor.__mro__ if not issubclass(k, _tensor.Tensor))
         cls = type("Parameter", (engine.Tensor, Parameter),
-                   {"__slots__": (), "__module__": __name__,
+                   {"__slots__": (), "__module__": __name__, "_ag_user_class": Parameter,
                     "_raw_new": staticmethod(lambda c, _b=base: _b.__new__(c))})
         adopt = getattr(engine, "_adopt_subclass", None)
         if adopt is not None:           # the compiled engine: C operator slots, no GC
@@ -173,10 +176,19 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            try:
+                arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            except (TypeError, ValueError) as e:
+                mismatched.append(f"{k!r}: cannot convert {type(v).__name__} to an array ({e})")
+                continue
             if arr.shape != p.shape:
                 mismatched.append(f"{k!r}: checkpoint shape {arr.shape}, "
                                   f"model shape {p.shape}")
+            elif not np.can_cast(arr.dtype, p.dtype, casting="same_kind"):
+                # checked before anything is assigned: a failure half-way
+                # would leave the model half-loaded
+                mismatched.append(f"{k!r}: checkpoint dtype {arr.dtype} cannot be cast "
+                                  f"to the model dtype {p.dtype}")
             else:
                 arrays[k] = arr
         problems = []
@@ -185,7 +197,7 @@ class Module:
         if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
         if mismatched:
-            problems.append("shape mismatch for " + "; ".join(mismatched))
+            problems.append("shape/dtype mismatch for " + "; ".join(mismatched))
         if problems:
             raise StateDictError(f"error loading state_dict into {type(self).__name__}: "
                                  + " | ".join(problems))

@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
+__all__ = ["LRScheduler", "_LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
            "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
            "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau",
            "SequentialLR", "ChainedScheduler"]
@@ -124,6 +124,9 @@ class LRScheduler:
         return [g["lr"] for g in self.optimizer.param_groups]
 
 
+_LRScheduler = LRScheduler     # the old name, still used by many subclasses
+
+
 # -- schedules defined by a function of the epoch ---------------------------------
 
 class _LambdaBase(LRScheduler):
@@ -221,6 +224,10 @@ class MultiStepLR(LRScheduler):
         if self.last_epoch not in self.milestones:
             return self._lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
+
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self.milestones = Counter(dict(self.milestones))    # a plain dict after save/load
 
     def _get_closed_form_lr(self) -> List[float]:
         ms = sorted(self.milestones.elements())

@@ -114,12 +114,19 @@ class Optimizer:
         """Hook for optimizers that create their state eagerly (Adagrad)."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every ``.grad`` (``set_to_none``, the default) or, as PyTorch,
+        zero it in place (a grad that is part of a graph is replaced by a
+        zero leaf)."""
         for g in self.param_groups:
             for p in g["params"]:
-                if set_to_none or p.grad is None:
+                grad = p.grad
+                if set_to_none or grad is None:
                     p.grad = None
-                else:
+                elif grad.grad_fn is not None or grad.requires_grad:
                     p.grad = np.zeros_like(p.data)
+                else:
+                    grad.data[...] = 0
+                    grad.mark_modified()
 
     def step(self, closure=None):
         """One update of every parameter that has a ``.grad``. ``closure``, if
@@ -143,7 +150,7 @@ class Optimizer:
         g = p.grad.data
         if g.dtype != p.data.dtype:
             g = g.astype(p.data.dtype)
-        if group["maximize"]:
+        if group.get("maximize"):     # .get: a user subclass may not define it
             g = -g
         state = self.state[p]
         try:
