@@ -510,3 +510,19 @@ def test_operators_promote_like_torch(engine):
     assert ag.exp(i).dtype == ag.float32
     assert (ag.ones(3) * i).dtype == ag.float32
     assert (ag.linspace(0, 1, 3).unsqueeze(-1) ** ag.tensor([1, 2])).dtype == ag.float32
+
+
+def test_random_fills(engine):
+    w = ag.empty(2000)
+    assert w.uniform_(-2.0, 3.0) is w and -2 <= w.data.min() and w.data.max() < 3
+    w.normal_(1.0, 0.5, generator=ag.Generator().manual_seed(3))
+    a = w.tolist()
+    w.normal_(1.0, 0.5, generator=ag.Generator().manual_seed(3))
+    assert w.tolist() == a and abs(float(w.data.mean()) - 1.0) < 0.1
+    p = ag.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        p.normal_()
+    with ag.no_grad():
+        p.uniform_()
+    with pytest.raises(RuntimeError):
+        ag.zeros(3, dtype=ag.int64).normal_()

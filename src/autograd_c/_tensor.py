@@ -592,6 +592,27 @@ class Tensor:
         self.mark_modified()
         return self
 
+    def _fill_random(self, who: str, draw) -> "Tensor":
+        self._check_inplace_leaf(who)
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"{who}: needs a floating point tensor, got {self.data.dtype}")
+        np.copyto(self.data, draw(self.data.shape), casting="unsafe")
+        self.mark_modified()
+        return self
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None) -> "Tensor":
+        """Fill with uniform samples on [from_, to) (``generator=`` or the
+        default generator)."""
+        from .random import _numpy_rng
+        rng = _numpy_rng(generator, "uniform_")
+        return self._fill_random("uniform_", lambda shape: rng.uniform(from_, to, shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> "Tensor":
+        """Fill with normal samples (``generator=`` or the default generator)."""
+        from .random import _numpy_rng
+        rng = _numpy_rng(generator, "normal_")
+        return self._fill_random("normal_", lambda shape: rng.normal(mean, std, shape))
+
     def copy_(self, src, non_blocking: bool = False) -> "Tensor":
         """Copy ``src`` (broadcast to this shape, converted to this dtype) into
         this tensor's memory."""
