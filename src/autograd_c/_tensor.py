@@ -895,6 +895,8 @@ def reworded(err: BaseException, msg: str) -> BaseException:
     return cls(msg)
 
 
+_dtypes._register_tensor(Tensor)
+
 def single_output(out, who: str):
     """A user function's result: a Tensor, or a constant numeric ndarray (it does
     not depend on the inputs). A tuple/list/dict or a non-numeric value raises a

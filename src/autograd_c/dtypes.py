@@ -298,16 +298,18 @@ def needs_promotion(args) -> builtins.bool:
     one dtype with Python numbers: numpy 2's rules already agree.)"""
     first = None
     for a in args:
-        if getattr(a, "_engine", None) is None:
-            continue
-        d = a.data.dtype
-        if d.kind not in "fc":
-            return True
-        if first is None:
-            first = d
-        elif d != first:
-            return True
+        if isinstance(a, _Tensor):
+            d = a.data.dtype
+            if first is None:
+                if d not in _FLOATS:
+                    return True
+                first = d
+            elif d is not first and d != first:
+                return True
     return False
+
+
+_FLOATS = frozenset([float16, float32, float64, complex64, complex128])
 
 
 def result_type(tensors, scalars=()) -> np.dtype:
@@ -428,3 +430,13 @@ def _detached(like, arr):
     t._version = 0
     t._base = None
     return t
+
+
+#: autograd_c.Tensor (set by _tensor.py once the class exists: that module
+#: imports this one)
+_Tensor: type = type(None)
+
+
+def _register_tensor(cls) -> None:
+    global _Tensor
+    _Tensor = cls
