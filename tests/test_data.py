@@ -448,7 +448,7 @@ def _samples(lib_tensor):
 
 @needs_torch
 def test_default_collate_equals_torch(engine):
-    ours = _samples(ag.tensor)
+    ours = _samples(lambda v: ag.tensor(v, dtype=ag.float64))
     theirs = _samples(lambda v: torch.tensor(v, dtype=torch.float64))
     for a, t in zip(ours, theirs):
         same(D.default_collate(a), TD.default_collate(t), engine)

@@ -35,12 +35,14 @@ def test_default_engine_is_compiled_when_available():
 
 
 def test_tensor_basics(engine):
-    t = ag.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    t = ag.Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
     assert isinstance(t, ag.Tensor) and isinstance(t, engine.Tensor)
     assert t.shape == (2, 2) and t.ndim == 2 and t.dtype == np.float64
     assert t.is_leaf and t.requires_grad and t.grad is None
-    assert isinstance(t.data, np.ndarray) and t.numpy() is t.data
-    np.testing.assert_array_equal(np.asarray(t), t.data)
+    # numpy() / np.asarray refuse a tensor that requires grad (as PyTorch);
+    # detached, they share its memory
+    assert isinstance(t.data, np.ndarray) and t.detach().numpy() is t.data
+    np.testing.assert_array_equal(np.asarray(t.detach()), t.data)
     assert ag.tensor(3.5).item() == 3.5
     d = (t * 2).detach()
     assert d.is_leaf and not d.requires_grad
@@ -150,7 +152,7 @@ def test_backward_of_freed_shared_subgraph_raises_before_touching_grads(engine):
 
 
 def test_non_scalar_backward(engine):
-    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = ag.tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
     y = x * 2.0
     with pytest.raises(RuntimeError, match="scalar"):
         y.backward()

@@ -141,7 +141,7 @@ def test_backward_may_return_ndarray_and_accumulates_with_retain_graph(engine, r
         @staticmethod
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
-            return 2.0 * x.numpy() * g.numpy()     # plain ndarray is fine
+            return 2.0 * x.detach().numpy() * g.numpy()     # plain ndarray is fine
 
     x = T(rng, 3)
     y = Square.apply(x).sum()

@@ -4,11 +4,21 @@ graph engine (Cython nodes, C backward scheduler) and a pure-Python twin.
 ``autograd_c.engine`` names the active engine ("c" or "python").
 """
 from ._version import __version__
-from ._tensor import Tensor
+from ._tensor import Size, Tensor
+from . import dtypes
+from .dtypes import (bool_ as bool, cdouble, cfloat, complex64, complex128, cuda, device,  # noqa: A001
+                     double, dtype, finfo, float16, float32, float64, get_default_device,
+                     get_default_dtype, half, iinfo, int8, int16, int32, int64, is_complex,
+                     is_floating_point, long,
+                     promote_types, set_default_device, set_default_dtype, short, uint8)
+from .dtypes import float32 as float, int32 as int  # noqa: A001  (PyTorch's aliases)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import engines
 from .engines import get_engine, set_engine, use_engine
-from .functions import as_tensor, ones, tensor, zeros
+from .functions import (arange, as_tensor, asarray, bernoulli, empty, empty_like, eye,
+                        from_numpy, full, full_like, is_tensor, linspace, logspace, multinomial,
+                        normal, numel, ones, ones_like, rand, rand_like, randint, randint_like,
+                        randn, randn_like, randperm, scalar_tensor, tensor, zeros, zeros_like)
 from . import ops
 from . import _surface
 from . import functions as _functions
@@ -37,7 +47,15 @@ def __getattr__(name):
 
 __all__ = [
     "__version__", "engine", "engines", "get_engine", "set_engine", "use_engine",
-    "Tensor", "tensor", "as_tensor", "zeros", "ones",
+    "Tensor", "Size", "tensor", "as_tensor", "asarray", "from_numpy", "scalar_tensor",
+    "is_tensor", "numel", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+    "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace",
+    "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli",
+    "multinomial",
+    "dtypes", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+    "uint8", "complex64", "complex128", "half", "double", "long", "short", "cfloat", "cdouble",
+    "get_default_dtype", "set_default_dtype", "promote_types", "finfo", "iinfo", "device",
+    "set_default_device", "get_default_device", "cuda", "is_floating_point", "is_complex",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError",
     *_OP_FUNCTIONS,

@@ -16,11 +16,12 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
+from . import dtypes as _dtypes
 from . import ops as _ops
 from .ops.composites import PROPERTIES as _PROPERTIES
 from .grad_mode import state as _gm
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "Size"]
 
 _FLOAT_KINDS = "f"
 Axis = Union[None, int, Tuple[int, ...]]
@@ -47,6 +48,27 @@ def check_requires_grad_dtype(dtype) -> None:
     if np.dtype(dtype).kind not in _FLOAT_KINDS:
         raise TypeError(
             f"only floating point tensors can require gradients, got dtype {np.dtype(dtype)}")
+
+
+def _python_data(data) -> bool:
+    """True when ``data`` is Python numbers (or nested lists/tuples of them),
+    whose floats become the default dtype; False for numpy arrays and
+    scalars and Tensors, which keep their dtype."""
+    while isinstance(data, (list, tuple)):
+        if not data:
+            return True
+        data = data[0]
+    return not isinstance(data, (np.ndarray, np.generic, Tensor))
+
+
+def _unwrap(data):
+    """Lists/tuples holding Tensors: their values (as PyTorch's ``tensor([a, b])``
+    reads them; no gradient flows through)."""
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, (list, tuple)) and any(isinstance(d, (Tensor, list, tuple)) for d in data):
+        return [_unwrap(d) for d in data]
+    return data
 
 
 def _rebuild_tensor(cls, engine_name, data, requires_grad, grad, state=None):
@@ -102,17 +124,31 @@ def concrete_subclass(cls, engine_cls):
 
 
 def to_array(data, dtype=None, copy=True) -> np.ndarray:
-    """Array for a new tensor; rejects data numpy can only hold as objects."""
+    """Array for a new tensor; rejects data numpy can only hold as objects.
+    Python floats (and lists of them) become the default float dtype
+    (``autograd_c.get_default_dtype()``, float32); numpy data keeps its dtype."""
     if isinstance(data, Tensor):
         data = data.data
+    elif isinstance(data, (list, tuple)):
+        data = _unwrap(data)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"Tensor(): cannot build a tensor from {type(data).__name__} data")
+    if dtype is not None:
+        dtype = _dtypes.to_dtype(dtype, "Tensor()")
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (ValueError, TypeError) as e:
-        raise TypeError(f"Tensor(): cannot convert {type(data).__name__} to an array: {e}") from None
+        raise TypeError(f"Tensor(): cannot convert {type(data).__name__} to an array: "
+                        f"{e}") from None
     if arr.dtype.kind in "OUSV":
         raise TypeError(f"Tensor(): unsupported data of dtype {arr.dtype}; use numbers")
+    if dtype is None and arr.dtype.kind in "fc" and arr.dtype.itemsize >= 8 \
+            and _python_data(data):
+        default = _dtypes._default[0]
+        if arr.dtype.kind == "c":
+            default = np.dtype(np.complex128 if default == np.float64 else np.complex64)
+        if arr.dtype != default:
+            arr = arr.astype(default)
     return arr
 
 
@@ -125,11 +161,49 @@ _NONDIFF_UFUNCS = frozenset([
     np.floor, np.ceil, np.trunc, np.rint, np.signbit])
 
 
+class Size(tuple):
+    """A tensor's shape (``torch.Size``): a tuple of ints; slicing and ``+``
+    give Sizes; ``numel()`` is the product. ``repr``/``str`` print
+    ``torch.Size([2, 3])`` as PyTorch does; formatted into an f-string it
+    reads as the tuple ``(2, 3)``."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        # inside f-strings (error messages: "shape (2, 3)") a Size reads as the
+        # plain tuple it is; print() and repr() show PyTorch's torch.Size([2, 3])
+        return tuple.__repr__(self) if not spec else format(tuple(self), spec)
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None)`` copies ``data`` into a
-    numpy array (numpy's default dtype rules; float32 stays float32).
+    numpy array. A numpy array keeps its dtype (unlike PyTorch's legacy
+    ``torch.Tensor(...)``, which always makes float32: float64 numpy code
+    stays float64); Python floats and lists of them become the default float
+    dtype (float32, see ``autograd_c.set_default_dtype``), Python ints int64.
     """
 
     __slots__ = ()
@@ -157,8 +231,21 @@ class Tensor:
 
     # -- attributes --------------------------------------------------------
     @property
-    def shape(self) -> Tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> Size:
+        """The shape, a ``Size`` (a tuple of ints), as ``size()``."""
+        return Size(self.data.shape)
+
+    def size(self, dim: Optional[int] = None):
+        """``size()``: the shape as a ``Size``; ``size(dim)``: that dim's length.
+        (numpy's ``.size``, the element count, is ``numel()``.)"""
+        shape = self.data.shape
+        if dim is None:
+            return Size(shape)
+        nd = len(shape)
+        if not -max(nd, 1) <= dim < max(nd, 1) or isinstance(dim, bool):
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(nd, 1)}, {max(nd, 1) - 1}], but got {dim})")
+        return shape[dim] if nd else 1
 
     @property
     def dtype(self) -> np.dtype:
@@ -168,9 +255,69 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
+    def dim(self) -> int:
+        """The number of dims (``ndim``)."""
+        return self.data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        """The number of elements."""
         return self.data.size
+
+    nelement = numel
+
+    @property
+    def device(self) -> "_dtypes.device":
+        """Always ``device(type='cpu')``."""
+        return _dtypes.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        """-1: a CPU tensor (as PyTorch)."""
+        return -1
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self.data.dtype.kind == "c"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes
+
+    def stride(self, dim: Optional[int] = None):
+        """Strides in elements (``stride(dim)``: one of them)."""
+        st = tuple(x // self.data.itemsize for x in self.data.strides)
+        return st if dim is None else st[dim]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """``self`` when already C-contiguous, else a contiguous copy that
+        stays in the graph."""
+        if self.data.flags.c_contiguous:
+            return self
+        shape = self.data.shape
+        flat = _ops.reshape(self, shape=(-1,))      # a copy, in C order
+        return _ops.reshape(flat, shape=shape)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -236,11 +383,25 @@ class Tensor:
         return self
 
     # -- conversion ----------------------------------------------------------
-    def numpy(self) -> np.ndarray:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a numpy array sharing this tensor's memory. A tensor that
+        requires grad refuses (as PyTorch: the array would silently leave the
+        graph); use ``t.detach().numpy()``, or ``force=True`` (a copy)."""
+        if self._rg:
+            if force:
+                return self.data.copy()
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
         return self.data
 
     def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
         if dtype is not None and dtype != self.data.dtype:
+            if copy is False:
+                raise ValueError(f"__array__: converting to {dtype} needs a copy, but "
+                                 f"copy=False was given")
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
@@ -275,6 +436,196 @@ class Tensor:
         t._base = self if self._base is None else self._base
         return t
 
+    # -- dtype / device conversion -------------------------------------------
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``
+        (``other``'s dtype), with ``dtype=``/``device=``/``copy=``/
+        ``non_blocking=`` keywords, as PyTorch. Returns ``self`` when nothing
+        changes (unless ``copy=True``). Between float dtypes the cast is
+        differentiable; to an integer or bool dtype the result leaves the graph."""
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        copy = bool(kwargs.pop("copy", False))
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        flags = []
+        for a in args:
+            if isinstance(a, bool):             # to(..., non_blocking, copy)
+                flags.append(a)
+            elif flags:
+                raise TypeError("to(): a dtype or device after non_blocking/copy")
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, _dtypes.device, int)) and not (
+                    isinstance(a, str) and a.replace("torch.", "") in _dtypes._BY_NAME):
+                dev = a
+            else:
+                dtype = a
+        if len(flags) > 2 or len(args) - len(flags) > 2:
+            raise TypeError(f"to() received an invalid combination of arguments: {args!r}")
+        if len(flags) == 2:
+            copy = copy or flags[1]
+        if dev is not None:
+            _dtypes.check_device(dev, "to()")
+        if dtype is None:
+            return self.clone() if copy else self
+        return self._cast(_dtypes.to_dtype(dtype, "to()"), copy)
+
+    def _cast(self, dtype: np.dtype, copy: bool = False) -> "Tensor":
+        if dtype == self.data.dtype:
+            return self.clone() if copy else self
+        if dtype.kind in "fc" and self.data.dtype.kind in "fc":
+            return _ops.astype(self, dtype=dtype)        # recorded: differentiable
+        return type(self)(self.data.astype(dtype))      # leaves the graph, as PyTorch
+
+    def type(self, dtype=None, non_blocking: bool = False):
+        """``type()``: the tensor type name (``'torch.FloatTensor'``...);
+        ``type(dtype)``: ``to(dtype)``."""
+        if dtype is None:
+            return "torch." + _TYPE_NAMES.get(self.data.dtype.name, self.data.dtype.name)
+        if isinstance(dtype, str) and dtype.startswith("torch.") and dtype.endswith("Tensor"):
+            rev = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = rev.get(dtype[6:], dtype)
+        return self._cast(_dtypes.to_dtype(dtype, "type()"))
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        """``to(other.dtype)``."""
+        return self._cast(np.dtype(other.dtype))
+
+    def float(self) -> "Tensor":  # noqa: A003
+        return self._cast(_dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self._cast(_dtypes.float64)
+
+    def half(self) -> "Tensor":
+        return self._cast(_dtypes.float16)
+
+    def long(self) -> "Tensor":
+        return self._cast(_dtypes.int64)
+
+    def int(self) -> "Tensor":  # noqa: A003
+        return self._cast(_dtypes.int32)
+
+    def short(self) -> "Tensor":
+        return self._cast(_dtypes.int16)
+
+    def char(self) -> "Tensor":
+        return self._cast(_dtypes.int8)
+
+    def byte(self) -> "Tensor":
+        return self._cast(_dtypes.uint8)
+
+    def bool(self) -> "Tensor":  # noqa: A003
+        return self._cast(_dtypes.bool_)
+
+    def cpu(self, memory_format=None) -> "Tensor":
+        """``self``: tensors live on the CPU."""
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> "Tensor":
+        """Always raises: autograd_c has no GPU support."""
+        raise RuntimeError("cuda(): autograd_c runs on the CPU only (numpy); there is no CUDA "
+                           "device. Keep tensors on device='cpu'")
+
+    # -- new tensors like this one (same dtype, unless dtype= is given) -------
+    def _new(self, arr, dtype, device, requires_grad) -> "Tensor":
+        _dtypes.check_device(device, "new tensor")
+        d = self.data.dtype if dtype is None else _dtypes.to_dtype(dtype)
+        return _engine_of(self).Tensor(arr if arr.dtype == d else arr.astype(d),
+                                       requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False) -> "Tensor":
+        return self._new_filled(size, 0, "new_zeros", dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False) -> "Tensor":
+        return self._new_filled(size, 1, "new_ones", dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False) -> "Tensor":
+        return self._new_filled(size, None, "new_empty", dtype, device, requires_grad)
+
+    def _new_filled(self, size, value, who, dtype, device, requires_grad) -> "Tensor":
+        d = self.data.dtype if dtype is None else _dtypes.to_dtype(dtype, who)
+        shape = _sizes(size, who)
+        arr = np.empty(shape, dtype=d) if value is None else np.full(shape, value, dtype=d)
+        return self._new(arr, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+                 layout=None, pin_memory=False) -> "Tensor":
+        if isinstance(fill_value, Tensor):
+            fill_value = fill_value.item()
+        d = self.data.dtype if dtype is None else _dtypes.to_dtype(dtype)
+        return self._new(np.full(_sizes((size,), "new_full"), fill_value, dtype=d), dtype,
+                         device, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+                   pin_memory=False) -> "Tensor":
+        """A copy of ``data`` (detached), with this tensor's dtype unless ``dtype``."""
+        d = self.data.dtype if dtype is None else _dtypes.to_dtype(dtype)
+        return self._new(to_array(data, d), dtype, device, requires_grad)
+
+    # -- in-place fills --------------------------------------------------------
+    def _check_inplace_leaf(self, who: str) -> None:
+        if self._rg and _gm.grad_enabled and self._node is None:
+            raise RuntimeError(f"{who}: a leaf Variable that requires grad is being used in an "
+                               f"in-place operation (shape {tuple(self.shape)}); wrap it in "
+                               f"autograd_c.no_grad()")
+        if self._rg and _gm.grad_enabled:
+            raise RuntimeError(f"{who}: in-place change of a tensor that is part of the "
+                               f"autograd graph (shape {tuple(self.shape)}) is not supported; "
+                               f"use the out-of-place op")
+
+    def fill_(self, value) -> "Tensor":
+        """Set every element to ``value`` (a number or a one-element tensor)."""
+        self._check_inplace_leaf("fill_()")
+        if isinstance(value, Tensor):
+            if value.data.size != 1:
+                raise RuntimeError(f"fill_() only supports 0-dimension value tensor but got "
+                                   f"tensor with {value.data.ndim} dimensions")
+            value = value.data.reshape(())
+        self.data[...] = value
+        self.mark_modified()
+        return self
+
+    def _fill_random(self, who: str, draw) -> "Tensor":
+        self._check_inplace_leaf(who)
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"{who}: needs a floating point tensor, got {self.data.dtype}")
+        np.copyto(self.data, draw(self.data.shape), casting="unsafe")
+        self.mark_modified()
+        return self
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None) -> "Tensor":
+        """Fill with uniform samples on [from_, to) (``generator=`` or the
+        default generator)."""
+        from .random import _numpy_rng
+        rng = _numpy_rng(generator, "uniform_")
+        return self._fill_random("uniform_", lambda shape: rng.uniform(from_, to, shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> "Tensor":
+        """Fill with normal samples (``generator=`` or the default generator)."""
+        from .random import _numpy_rng
+        rng = _numpy_rng(generator, "normal_")
+        return self._fill_random("normal_", lambda shape: rng.normal(mean, std, shape))
+
+    def copy_(self, src, non_blocking: bool = False) -> "Tensor":
+        """Copy ``src`` (broadcast to this shape, converted to this dtype) into
+        this tensor's memory."""
+        self._check_inplace_leaf("copy_()")
+        arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self.data, np.broadcast_to(arr, self.data.shape), casting="unsafe")
+        except ValueError as e:
+            raise RuntimeError(f"copy_(): cannot copy a tensor of shape {tuple(arr.shape)} into "
+                               f"one of shape {tuple(self.data.shape)}: {e}") from None
+        self.mark_modified()
+        return self
+
     # -- the numpy protocol: numpy functions on Tensors run our ops ----------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """``np.tanh(t)``, ``np.add(a, t)``, ``ndarray * t``: the ufunc's op,
@@ -308,8 +659,9 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != np.float64:
-            extra += f", dtype={self.data.dtype}"
+        dt = self.data.dtype
+        if dt != _dtypes._default[0] and dt.name not in ("int64", "bool"):
+            extra += f", dtype=torch.{dt}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.name}>"
         elif self._rg:
@@ -557,6 +909,33 @@ class Tensor:
         self.mark_modified()
 
 
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+               "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
+
+
+def _engine_of(t):
+    return type(t)._engine
+
+
+def _sizes(size, who: str) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(Size)`` -> (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor) and s.data.ndim == 0 and s.data.dtype.kind in "iu":
+            s = int(s.data)
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{who}(): size must be a tuple of ints, but got {size!r}")
+        if s < 0:
+            raise RuntimeError(f"{who}(): Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
 def reworded(err: BaseException, msg: str) -> BaseException:
     """An exception like ``err`` carrying ``msg``. numpy raises subclasses of
     TypeError/ValueError whose constructors need other arguments; those are
@@ -572,6 +951,8 @@ def reworded(err: BaseException, msg: str) -> BaseException:
         cls = next(k for k in cls.__mro__ if k.__module__ == "builtins")
     return cls(msg)
 
+
+_dtypes._register_tensor(Tensor)
 
 def single_output(out, who: str):
     """A user function's result: a Tensor, or a constant numeric ndarray (it does

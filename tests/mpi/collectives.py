@@ -66,29 +66,29 @@ def main():
         assert t.item() == (n * (n + 1) / 2 if r == 0 else r + 1)
 
         # all_gather into a list
-        outs = [ag.zeros(3) for _ in range(n)]
+        outs = [ag.zeros(3, dtype=np.float64) for _ in range(n)]
         done(dist.all_gather(outs, ag.tensor([r, r, r], dtype=np.float64), async_op=async_op))
         for k in range(n):
             np.testing.assert_array_equal(outs[k].data, [k, k, k])
 
         # all_gather_into_tensor, both output layouts
-        out = ag.zeros(2 * n)
+        out = ag.zeros(2 * n, dtype=np.float64)
         done(dist.all_gather_into_tensor(out, ag.tensor([r, -r], dtype=np.float64),
                                          async_op=async_op))
         np.testing.assert_array_equal(out.data, np.ravel([[k, -k] for k in range(n)]))
-        out2 = ag.zeros((n, 2))
+        out2 = ag.zeros((n, 2), dtype=np.float64)
         done(dist.all_gather_into_tensor(out2, ag.tensor([r, -r], dtype=np.float64),
                                          async_op=async_op))
         np.testing.assert_array_equal(out2.data, [[k, -k] for k in range(n)])
 
         # reduce_scatter_tensor: rank k gets block k of the sum
         inp = ag.tensor(np.arange(2 * n, dtype=np.float64) * (r + 1))
-        out = ag.zeros(2)
+        out = ag.zeros(2, dtype=np.float64)
         done(dist.reduce_scatter_tensor(out, inp, op=ReduceOp.AVG, async_op=async_op))
         np.testing.assert_allclose(out.data, np.arange(2 * r, 2 * r + 2) * (n + 1) / 2)
 
         # gather to rank 0
-        gl = [ag.zeros(2) for _ in range(n)] if r == 0 else None
+        gl = [ag.zeros(2, dtype=np.float64) for _ in range(n)] if r == 0 else None
         done(dist.gather(ag.tensor([r, 10 * r], dtype=np.float64), gl, dst=0, async_op=async_op))
         if r == 0:
             for k in range(n):
@@ -96,7 +96,7 @@ def main():
 
         # scatter from rank 0
         sl = [ag.tensor([k, k * k], dtype=np.float64) for k in range(n)] if r == 0 else None
-        t = ag.zeros(2)
+        t = ag.zeros(2, dtype=np.float64)
         done(dist.scatter(t, sl, src=0, async_op=async_op))
         np.testing.assert_array_equal(t.data, [r, r * r])
 

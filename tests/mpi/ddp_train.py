@@ -66,7 +66,7 @@ def main():
         opt.step()
 
     mine = flat_params(local)
-    everyone = ag.zeros((n, mine.size))
+    everyone = ag.zeros((n, mine.size), dtype=np.float64)
     dist.all_gather_into_tensor(everyone, ag.tensor(mine))
     bitwise = all(np.array_equal(everyone.data[k], mine) for k in range(n))
 

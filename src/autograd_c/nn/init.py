@@ -183,7 +183,7 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     gen = _gen(generator, "trunc_normal_")
-    n = tensor.size
+    n = tensor.numel()
     alpha, beta = (a - mean) / std, (b - mean) / std
     mass = _norm_cdf(beta) - _norm_cdf(alpha)
     if mass >= 0.05:
@@ -297,10 +297,10 @@ def orthogonal_(tensor, gain: float = 1, generator=None):
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {tuple(tensor.shape)}")
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = tensor.numel() // rows
     flat = _gen(generator, "orthogonal_").standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

@@ -38,16 +38,16 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if vec.ndim != 1:
         raise ValueError(f"vector_to_parameters: vec must be 1-D, got shape {vec.shape}")
     params = list(parameters)
-    need = sum(p.size for p in params)
-    if vec.size < need:
-        raise ValueError(f"vector_to_parameters: vec has {vec.size} elements, the "
+    need = sum(p.numel() for p in params)
+    if vec.numel() < need:
+        raise ValueError(f"vector_to_parameters: vec has {vec.numel()} elements, the "
                          f"parameters need {need}")
     src = vec.data
     pointer = 0
     for p in params:
         if not isinstance(p, Tensor):
             raise TypeError(f"vector_to_parameters: expected Tensors, got {type(p).__name__}")
-        n = p.size
+        n = p.numel()
         np.copyto(p.data, src[pointer:pointer + n].reshape(p.shape), casting="unsafe")
         p.mark_modified()
         pointer += n

@@ -1,0 +1,442 @@
+"""dtypes, the default float dtype and devices, in PyTorch's shape.
+
+* ``autograd_c.float32`` ... ``autograd_c.bool`` are numpy dtype objects
+  (``np.dtype("float32")``...), so ``t.dtype == autograd_c.float32`` holds,
+  and they can be handed to numpy as they are. PyTorch's aliases are here
+  too: ``float`` (float32), ``double`` (float64), ``half`` (float16),
+  ``long`` (int64), ``int`` (int32), ``short`` (int16).
+* The default float dtype is float32, as in PyTorch
+  (``get_default_dtype``/``set_default_dtype``): Python floats (and lists of
+  them) become it in ``autograd_c.tensor`` and in every factory. numpy arrays
+  keep their own dtype (``tensor``, ``as_tensor``, ``from_numpy``, and the
+  ``Tensor(ndarray)`` constructor, unlike PyTorch's legacy ``torch.Tensor``
+  which always makes float32), so float64 numpy code stays float64.
+* Only the CPU exists: ``device("cpu")`` / ``"cpu"`` are accepted wherever
+  PyTorch takes ``device=``; any other device raises a RuntimeError that
+  says so. ``cuda.is_available()`` is False.
+"""
+from __future__ import annotations
+
+import builtins
+import types
+import numpy as np
+
+__all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+           "bool_", "complex64", "complex128", "half", "double", "long", "short", "cfloat",
+           "cdouble", "dtype", "get_default_dtype", "set_default_dtype", "device",
+           "set_default_device", "get_default_device", "cuda", "finfo", "iinfo",
+           "is_floating_point", "is_complex", "promote_types", "to_dtype", "check_device"]
+
+dtype = np.dtype          # ``isinstance(autograd_c.float32, autograd_c.dtype)``
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
+
+# PyTorch's aliases (``float``, ``int`` and ``bool`` are exported by the
+# package under those names; here they would shadow the builtins)
+half = float16
+double = float64
+long = int64
+short = int16
+cfloat = complex64
+cdouble = complex128
+
+#: torch-style names accepted as strings: ``tensor(x, dtype="float")``
+_BY_NAME = {"float": float32, "double": float64, "half": float16, "long": int64,
+            "int": int32, "short": int16, "bool": bool_, "cfloat": complex64,
+            "cdouble": complex128, "uint8": uint8, "int8": int8, "int16": int16,
+            "int32": int32, "int64": int64, "float16": float16, "float32": float32,
+            "float64": float64, "complex64": complex64, "complex128": complex128}
+
+_default = [float32]
+
+
+def to_dtype(d, who: str = "dtype") -> np.dtype:
+    """``d`` (an autograd_c/numpy dtype, a numpy scalar type, a torch-style
+    name, or a Python type, read as PyTorch does: ``float`` is float64,
+    ``int`` int64, ``bool`` bool, ``complex`` complex128) as a numpy dtype."""
+    if isinstance(d, np.dtype):
+        return d
+    if d is builtins.float:
+        return float64
+    if d is builtins.int:
+        return int64
+    if d is builtins.bool:
+        return bool_
+    if d is builtins.complex:
+        return complex128
+    if isinstance(d, str):
+        name = d[6:] if d.startswith("torch.") else d
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+    try:
+        return np.dtype(d)
+    except TypeError:
+        raise TypeError(f"{who}: {d!r} is not a dtype (use e.g. autograd_c.float32)") from None
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats become (float32 unless changed)."""
+    return _default[0]
+
+
+def set_default_dtype(d) -> None:
+    """Set the dtype Python floats become: a floating dtype (float16,
+    float32 or float64), as in PyTorch."""
+    d = to_dtype(d, "set_default_dtype")
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
+                        f"default type, got {d}")
+    _default[0] = d
+
+
+def is_floating_point(t) -> builtins.bool:
+    return np.dtype(t.dtype).kind == "f"
+
+
+def is_complex(t) -> builtins.bool:
+    return np.dtype(t.dtype).kind == "c"
+
+
+def promote_types(type1, type2) -> np.dtype:
+    """PyTorch's ``promote_types`` for two dtypes (bool < integers < floats;
+    within a category the wider; int8 with uint8 gives int16)."""
+    a, b = to_dtype(type1), to_dtype(type2)
+    ka, kb = _category(a), _category(b)
+    if ka != kb:
+        return a if ka > kb else b
+    return np.promote_types(a, b)
+
+
+def _category(d) -> builtins.int:
+    return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}.get(d.kind, 4)
+
+
+class finfo:
+    """Machine limits of a float dtype (``torch.finfo``): ``bits eps max min
+    tiny smallest_normal resolution dtype``."""
+
+    def __init__(self, type=None):  # noqa: A002
+        d = get_default_dtype() if type is None else to_dtype(type, "finfo")
+        if d.kind not in "fc":
+            raise TypeError(f"finfo: {d} is not a floating point dtype")
+        f = np.finfo(d)
+        self.bits = f.bits
+        self.eps = builtins.float(f.eps)
+        self.max = builtins.float(f.max)
+        self.min = builtins.float(f.min)
+        self.tiny = self.smallest_normal = builtins.float(f.smallest_normal)
+        self.resolution = builtins.float(f.resolution)
+        self.dtype = str(f.dtype)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
+                f"eps={self.eps}, smallest_normal={self.smallest_normal}, "
+                f"tiny={self.tiny}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``torch.iinfo``): ``bits max min dtype``."""
+
+    def __init__(self, type):  # noqa: A002
+        d = to_dtype(type, "iinfo")
+        if d.kind == "b":
+            raise TypeError("iinfo: bool is not an integer dtype")
+        i = np.iinfo(d)
+        self.bits, self.dtype = i.bits, str(i.dtype)
+        self.max, self.min = builtins.int(i.max), builtins.int(i.min)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+# ----------------------------------------------------------------------------
+# devices
+# ----------------------------------------------------------------------------
+
+
+class device:
+    """A device (``torch.device``): only ``"cpu"`` exists here.
+
+    ``device("cpu")``, ``device("cpu", 0)``, ``device("cpu:0")`` and
+    ``device(other_device)`` are accepted; ``device("cuda")`` is a valid
+    object (as in PyTorch) but any tensor placed on it raises."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        if not isinstance(type, str):
+            raise TypeError(f"device(): expected a string like 'cpu', got {type!r}")
+        if ":" in type:
+            type, _, idx = type.partition(":")
+            if index is not None:
+                raise ValueError("device(): give the index in the string or as index=, not both")
+            try:
+                index = builtins.int(idx)
+            except ValueError:
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
+        if type not in ("cpu", "cuda", "mps", "meta", "xpu", "xla", "hip", "mkldnn", "ipu"):
+            raise RuntimeError(f"Expected one of cpu, cuda, mps, meta ... device type at start "
+                               f"of device string: {type}")
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "index", None if index is None else builtins.int(index))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("device objects are immutable")
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, ValueError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        idx = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{idx})"
+
+
+CPU = device("cpu")
+_default_device = [CPU]
+
+
+def check_device(d, who: str = "device") -> device:
+    """``d`` (None, a device, a string, or an int: a CUDA ordinal, as in
+    PyTorch) as the CPU device; any other device raises a RuntimeError."""
+    if d is None:
+        return _default_device[0]
+    if isinstance(d, (builtins.int, np.integer)) and not isinstance(d, builtins.bool):
+        d = device("cuda", builtins.int(d))
+    elif not isinstance(d, device):
+        if not isinstance(d, str):
+            raise TypeError(f"{who}: device must be a string or autograd_c.device, "
+                            f"got {type(d).__name__}")
+        d = device(d)
+    if d.type != "cpu":
+        raise RuntimeError(f"{who}: device '{d}' is not available: autograd_c runs on the "
+                           f"CPU only (numpy); use device='cpu'")
+    return CPU
+
+
+def set_default_device(d) -> None:
+    """Set the device factories use (only ``"cpu"`` can be set)."""
+    _default_device[0] = check_device(d, "set_default_device")
+
+
+def get_default_device() -> device:
+    return _default_device[0]
+
+
+def _cuda_unavailable(*args, **kwargs):
+    raise RuntimeError("autograd_c has no CUDA support (CPU only): torch.cuda calls "
+                       "cannot run here; use device='cpu'")
+
+
+#: ``autograd_c.cuda``: a stub that says no GPU is present
+cuda = types.ModuleType("autograd_c.cuda", "CUDA stub: autograd_c runs on the CPU only.")
+cuda.is_available = lambda: False                 # type: ignore[attr-defined]
+cuda.device_count = lambda: 0                     # type: ignore[attr-defined]
+cuda.is_initialized = lambda: False               # type: ignore[attr-defined]
+cuda.manual_seed = lambda seed: None              # type: ignore[attr-defined]
+cuda.manual_seed_all = lambda seed: None          # type: ignore[attr-defined]
+cuda.synchronize = _cuda_unavailable              # type: ignore[attr-defined]
+cuda.current_device = _cuda_unavailable           # type: ignore[attr-defined]
+cuda.get_device_name = _cuda_unavailable          # type: ignore[attr-defined]
+cuda.set_device = _cuda_unavailable               # type: ignore[attr-defined]
+cuda.empty_cache = lambda: None                   # type: ignore[attr-defined]
+
+
+def result_float(d: np.dtype) -> np.dtype:
+    """The dtype a float-valued op (true division, exp...) gives for an input
+    of dtype ``d``: ``d`` itself when floating, else the default float dtype."""
+    return d if d.kind in "fc" else _default[0]
+
+
+
+# ----------------------------------------------------------------------------
+# PyTorch's type promotion for ops (the hook the op path calls)
+# ----------------------------------------------------------------------------
+
+#: ops whose tensor inputs at these positions are promoted to one dtype
+#: before the op runs (PyTorch's elementwise type promotion); inputs not
+#: listed (``where``'s condition, index tensors) keep their dtype
+PROMOTED_INPUTS = {
+    "add": (0, 1), "sub": (0, 1), "mul": (0, 1), "div": (0, 1), "pow": (0, 1),
+    "maximum": (0, 1), "minimum": (0, 1), "where": (1, 2), "atan2": (0, 1),
+    "remainder": (0, 1), "fmod": (0, 1), "hypot": (0, 1), "copysign": (0, 1),
+    "lerp": (0, 1, 2), "addcmul": (0, 1, 2), "addcdiv": (0, 1, 2), "xlogy": (0, 1),
+    "floor_divide": (0, 1), "logaddexp": (0, 1), "fmax": (0, 1), "fmin": (0, 1),
+    "clamp": (0,), "matmul": (0, 1), "dot": (0, 1), "mm": (0, 1), "bmm": (0, 1),
+    "cat": None, "stack": None,      # None: every input
+}
+
+
+def needs_promotion(args) -> builtins.bool:
+    """The cheap test the op path makes first: True when numpy might not
+    compute in PyTorch's dtype, i.e. some tensor input has an integer or
+    bool dtype, or two tensor inputs have different dtypes. (Float tensors of
+    one dtype with Python numbers: numpy 2's rules already agree.)"""
+    first = None
+    for a in args:
+        if isinstance(a, _Tensor):
+            d = a.data.dtype
+            if first is None:
+                if d not in _FLOATS:
+                    return True
+                first = d
+            elif d is not first and d != first:
+                return True
+    return False
+
+
+_FLOATS = frozenset([float16, float32, float64, complex64, complex128])
+
+
+def result_type(tensors, scalars=()) -> np.dtype:
+    """PyTorch's result dtype for tensor inputs ``tensors`` (pairs of dtype and
+    ndim) and Python ``scalars``: the highest category wins (bool < int <
+    float < complex); within it dimensioned tensors decide before 0-d ones,
+    and both before Python numbers, which only lift the category (to the
+    default float dtype for a float)."""
+    best_dim = best_zero = None
+    for d, nd in tensors:
+        if nd:
+            best_dim = d if best_dim is None else promote_types(best_dim, d)
+        else:
+            best_zero = d if best_zero is None else promote_types(best_zero, d)
+    out = best_dim
+    if best_zero is not None:
+        if out is None or _category(best_zero) > _category(out):
+            out = best_zero
+    scat = -1
+    for s in scalars:
+        scat = builtins.max(scat, 3 if isinstance(s, builtins.complex) else
+                            2 if isinstance(s, builtins.float) else
+                            1 if isinstance(s, builtins.int) and not isinstance(s, builtins.bool)
+                            else 0)
+    if out is None:
+        return {3: complex64, 2: _default[0], 1: int64, 0: bool_}.get(scat, _default[0])
+    if scat > _category(out):
+        if scat == 3:
+            out = complex128 if out == float64 else complex64
+        elif scat == 2:
+            out = _default[0]
+        else:
+            out = int64
+    return out
+
+
+def promote(op, args, kw=None):
+    """Run ``op`` on ``args`` with PyTorch's type promotion; None when the op
+    path's own run already gives PyTorch's dtype (then nothing was run).
+
+    1. The op's promoted inputs (``PROMOTED_INPUTS``) that are tensors of
+       another dtype than the result dtype are cast first: integer and bool
+       tensors as plain arrays (they never require grad), float tensors
+       through the recorded ``astype`` op (differentiable). So
+       ``float32 * int64`` is float32, ``float32 * float64-0d`` is float32,
+       ``int64 * 2.5`` is float32 (the default dtype).
+    2. A float result from inputs none of which is a float tensor (``exp``
+       or true division of integers, ``int ** 0.5``) is the default float
+       dtype (numpy would give float64). Nothing requires grad there.
+    """
+    from ._surface import apply_op
+    from . import ops as _ops
+    name = op.name
+    tens = [a for a in args if getattr(a, "_engine", None) is not None]
+    if not tens:
+        return None
+    positions = PROMOTED_INPUTS.get(name, ())
+    new = list(args)
+    changed = False
+    if positions != ():
+        idx = builtins.range(len(args)) if positions is None else \
+            [i for i in positions if i < len(args)]
+        part_t = [(args[i].data.dtype, args[i].data.ndim) for i in idx
+                  if getattr(args[i], "_engine", None) is not None]
+        part_s = [args[i] for i in idx if isinstance(args[i], (builtins.int, builtins.float,
+                                                               builtins.complex))]
+        if part_t:
+            target = result_type(part_t, part_s)
+            for i in idx:
+                a = args[i]
+                if getattr(a, "_engine", None) is None or a.data.dtype == target:
+                    continue
+                if a.data.dtype.kind in "fc" and a._rg:
+                    new[i] = _ops.astype(a, dtype=target)
+                else:
+                    new[i] = _detached(a, a.data.astype(target))
+                changed = True
+    res = apply_op(op, tuple(new), kw) if changed else None
+    # 2: a float result of non-float tensors is the default float dtype
+    if any(t.data.dtype.kind in "fc" for t in tens):
+        return res
+    if name not in FLOAT_OPS:
+        if res is None:
+            res = apply_op(op, tuple(args), kw)
+        d = res.data.dtype
+        if d.kind not in "fc" or d == _default_for(d):
+            return res
+    # computed from integers: in the default float dtype, as PyTorch does
+    # (numpy would pick float16 for int8, float64 for int64)
+    floats = tuple(_detached(a, a.data.astype(_default[0]))
+                   if getattr(a, "_engine", None) is not None else a for a in args)
+    return apply_op(op, floats, kw)
+
+
+#: ops whose result is a float whatever their input (integers are converted
+#: to the default float dtype first)
+FLOAT_OPS = frozenset(["div", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid",
+                       "log1p", "expm1", "log2", "log10", "exp2", "rsqrt", "asin", "acos",
+                       "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc",
+                       "erfinv", "lgamma", "digamma", "reciprocal", "atan2", "logit",
+                       "softmax", "log_softmax", "mean", "var", "std", "hypot", "xlogy",
+                       "logaddexp"])
+
+
+def _default_for(d):
+    return _default[0] if d.kind == "f" else (complex128 if _default[0] == float64
+                                              else complex64)
+
+
+def _detached(like, arr):
+    """A tensor of ``like``'s engine holding ``arr``, outside any graph."""
+    cls = type(like)._engine.Tensor
+    t = cls.__new__(cls)
+    t.data = arr
+    t._rg = False
+    t._node = None
+    t._grad = None
+    t._version = 0
+    t._base = None
+    return t
+
+
+#: autograd_c.Tensor (set by _tensor.py once the class exists: that module
+#: imports this one)
+_Tensor: type = type(None)
+
+
+def _register_tensor(cls) -> None:
+    global _Tensor
+    _Tensor = cls
