@@ -292,7 +292,8 @@ def test_split_chunk_unbind(engine):
     x, tx = both(np.arange(10.0).reshape(5, 2))
     same(x.chunk(2), tx.chunk(2))
     same(ag.chunk(x, 3, 1), torch.chunk(tx, 3, 1))
-    same(ag.chunk(ag.zeros(0), 3), torch.chunk(torch.zeros(0, dtype=torch.float64), 3))
+    same(ag.chunk(ag.zeros(0, dtype=ag.float64), 3),
+         torch.chunk(torch.zeros(0, dtype=torch.float64), 3))
     same(x.unbind(1), tx.unbind(1))
     same(ag.split(x, 2), torch.split(tx, 2))
     same(x.split([1, 4]), tx.split([1, 4]))

@@ -141,7 +141,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             term = term * _t(weight).reshape(*wshape)
         loss = -term.sum(class_dim)
         if reduction == "mean":
-            return loss.sum() / (x.size // c if x.ndim > 1 else 1)
+            return loss.sum() / (int(np.prod(x.shape)) // c if x.ndim > 1 else 1)
         return _reduce(loss, reduction)
     nll, denom, t, keep, safe = _nll_core(logp, target, weight, ignore_index, reduction,
                                           "cross_entropy")

@@ -113,8 +113,8 @@ def prelu(input, weight):
     element or one per channel (dim 1)."""
     x = _t(input)
     w = _t(weight)
-    if w.size != 1 and x.ndim >= 2:
-        w = w.reshape((1, w.size) + (1,) * (x.ndim - 2))
+    if int(np.prod(w.shape)) != 1 and x.ndim >= 2:
+        w = w.reshape((1, int(np.prod(w.shape))) + (1,) * (x.ndim - 2))
     elif w.size == 1:
         w = w.reshape(())
     return _fns.where(x.data > 0, x, x * w)
@@ -553,7 +553,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
-        count = x.size // x.shape[1]
+        count = int(np.prod(x.shape)) // x.shape[1]
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got "
                              f"input size {tuple(x.shape)}")
