@@ -6,7 +6,6 @@ import os
 import numpy as np
 import pytest
 
-import autograd_c as ag
 from autograd_c import engines
 
 ENGINES = ["c", "python"]

@@ -4,9 +4,9 @@ decompositions, norms). Decompositions are checked on well-conditioned inputs
 (distinct singular values / eigenvalues) through gauge-invariant outputs
 (``U @ Vh``, ``U**2``, eigenvalues, projectors)."""
 import numpy as np
-from test_op_table import NZ, POS  # noqa: F401
 
 import autograd_c.linalg  # noqa: F401  (ag.linalg, until the package imports it)
+from test_op_table import NZ, POS  # noqa: F401
 
 
 def _eye(m, n, k=1.0):

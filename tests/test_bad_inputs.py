@@ -2,14 +2,12 @@
 MESSAGE naming the op and the shapes/values involved, and leaves everything as
 it was (tensor data, versions, .grad, parameters, optimizer state)."""
 import copy
-import os
 
 import numpy as np
 import pytest
 
 import autograd_c as ag
 from autograd_c import engines
-
 
 # --------------------------------------------------------------------------
 # snapshots: "nothing changed" is checked, not assumed
@@ -498,4 +496,4 @@ def test_optimizer_state_unchanged_by_failed_step(engine):
         m(x)                                           # bad input width: forward fails
     _assert_params_unchanged(before, m)
     if state_before is not None:
-        assert repr(getattr(opt, "state")) == repr(state_before)
+        assert repr(opt.state) == repr(state_before)

@@ -13,7 +13,6 @@ import pytest
 import autograd_c as ag
 from autograd_c.random import Generator, manual_seed
 from autograd_c.utils import data as D
-
 from conftest import needs_torch
 
 try:

@@ -12,11 +12,10 @@ import weakref
 import numpy as np
 import pytest
 
-from conftest import require_compiled
-
 import autograd_c as ag
 from autograd_c import grad_mode, ops
 from autograd_c.function import Function
+from conftest import require_compiled
 
 
 def _warnings_of(fn):

@@ -4,9 +4,9 @@ import weakref
 
 import numpy as np
 import pytest
-from conftest import needs_torch
 
 import autograd_c as ag
+from conftest import needs_torch
 
 
 class Cube(ag.Function):

@@ -5,11 +5,10 @@ import weakref
 
 import numpy as np
 import pytest
-from conftest import needs_torch
 
 import autograd_c as ag
 from autograd_c.testing import numerical_grad
-
+from conftest import needs_torch
 
 # -- functions under test (they take Tensors, written with the public API) --------------
 

@@ -12,7 +12,6 @@ within 1e-3 for max/min/maximum/minimum/relu/abs/clip, bounded magnitudes).
 Examples: 60 by default (derandomized, no example database), or
 ``pytest tests/test_fuzz.py --fuzz-examples 2000``.
 """
-import itertools
 
 import numpy as np
 import pytest
@@ -503,7 +502,7 @@ def check_program(program, seed):
             loss = be.loss([values[k] for k in out_idx], weights)
             grads = be.grads(loss, leaves)
         results[name] = ([be.numpy(v) for v in values], grads, weights, loss.item())
-    (vc, gc_, weights, lc), (vp, gp, _, lp) = results["c"], results["python"]
+    (vc, gc_, weights, lc), (vp, gp, _, lp) = results["c"], results["python"]  # noqa: F841
     for k, (x, y) in enumerate(zip(vc, vp)):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12, err_msg=f"forward value {k}")
         assert x.shape == y.shape and x.dtype == y.dtype

@@ -6,7 +6,6 @@ import pytest
 
 import autograd_c as ag
 from autograd_c import hooks
-
 from conftest import needs_torch
 
 

@@ -93,7 +93,7 @@ def test_overwritten_value_needed_by_backward_raises(engine):
 def test_saved_input_gets_a_private_copy(engine):
     def program(m, w):
         a = w * 1
-        b = a * a             # saves a
+        b = a * a             # saves a  # noqa: F841
         a.mul_(3)             # rebases a; b's saved a is now stale -> torch raises
         return [a]
     ours_w = ag.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)

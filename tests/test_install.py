@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 import autograd_c
-from autograd_c import engines
 
 PKG = Path(autograd_c.__file__).resolve().parent
 EXT_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)

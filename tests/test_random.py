@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 import autograd_c as ag
-from autograd_c import random as agr
 from autograd_c import nn
+from autograd_c import random as agr
 from autograd_c.utils.data import RandomSampler
-
 from conftest import needs_torch
 
 

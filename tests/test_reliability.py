@@ -2,7 +2,6 @@
 ``test_item_NN_...``; on both engines where the item applies."""
 import asyncio
 import copy
-import gc
 import os
 import pickle
 import signal
@@ -11,7 +10,6 @@ import sys
 import textwrap
 import threading
 import time
-import weakref
 
 import numpy as np
 import pytest
@@ -133,11 +131,12 @@ def test_item_17_load_state_dict_validates_before_assigning(engine):
     "deep",
 ])
 def test_item_20_malformed_manifest(engine, tmp_path, root):
-    from autograd_c.serialization import _FORMAT, _MANIFEST, SerializationError
     import json
+
+    from autograd_c.serialization import _FORMAT, _MANIFEST, SerializationError
     path = tmp_path / "bad.npz"
     if root == "deep":
-        text = '{"format": "%s", "root": ' % _FORMAT + '{"list": [' * 100000 + ']}' * 100000 + "}"
+        text = '{"format": "%s", "root": ' % _FORMAT + '{"list": [' * 100000 + ']}' * 100000 + "}"  # noqa: UP031
     else:
         text = json.dumps({"format": _FORMAT, "root": root})
     blob = np.frombuffer(text.encode(), dtype=np.uint8)
@@ -410,7 +409,7 @@ def test_item_27_signal_interrupts_backward(engine):
     for _ in range(12):
         h = h @ m
     loss = h.sum()
-    t_full = time.perf_counter()
+    t_full = time.perf_counter()  # noqa: F841
     with pytest.raises(_Interrupted):
         _with_alarm(0.01, loss.backward)
     assert a.grad is None
@@ -454,6 +453,7 @@ def test_item_10_vjp_fn_from_threads(engine):
 
 def test_item_16_mixed_precision_sums_identical_across_engines(both_engines):
     import itertools
+
     from autograd_c.ops import Op
     # a rule that hands a float64 gradient to a float32 input
     up = Op("test.up64", lambda x: (x.copy(), None),

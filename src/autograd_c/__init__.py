@@ -6,12 +6,12 @@ graph engine (Cython nodes, C backward scheduler) and a pure-Python twin.
 from ._version import __version__
 from ._tensor import Size, Tensor
 from . import dtypes
-from .dtypes import (bool_ as bool, cdouble, cfloat, complex64, complex128, cuda, device,  # noqa: A001
+from .dtypes import (bool_ as bool, cdouble, cfloat, complex64, complex128, cuda, device,  # noqa: A001, F401
                      double, dtype, finfo, float16, float32, float64, get_default_device,
                      get_default_dtype, half, iinfo, int8, int16, int32, int64, is_complex,
                      is_floating_point, long,
                      promote_types, set_default_device, set_default_dtype, short, uint8)
-from .dtypes import float32 as float, int32 as int  # noqa: A001  (PyTorch's aliases)
+from .dtypes import float32 as float, int32 as int  # noqa: F401, A001  (PyTorch's aliases)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import engines
 from .engines import get_engine, set_engine, use_engine
@@ -19,7 +19,7 @@ from .functions import (arange, as_tensor, asarray, bernoulli, empty, empty_like
                         from_numpy, full, full_like, is_tensor, linspace, logspace, multinomial,
                         normal, numel, ones, ones_like, rand, rand_like, randint, randint_like,
                         randn, randn_like, randperm, scalar_tensor, tensor, zeros, zeros_like)
-from . import ops
+from . import ops  # noqa: F401
 from . import _surface
 from . import functions as _functions
 _OP_FUNCTIONS = _surface.install(Tensor, _functions.__dict__)   # add, exp, sum... from the op table
@@ -61,5 +61,5 @@ __all__ = [
     *_OP_FUNCTIONS,
     "grad", "value_and_grad", "vjp", "Function", "gradcheck", "GradcheckError",
     "profiler", "nn", "optim", "autograd", "viz", "linalg",
-    "Generator", "default_generator", "initial_seed", "seed", "random", "utils", "save", "load", "manual_seed",
+    "Generator", "default_generator", "initial_seed", "seed", "random", "utils", "save", "load", "manual_seed",  # noqa: E501
 ]

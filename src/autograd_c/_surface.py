@@ -150,7 +150,7 @@ def install(tensor_cls, namespace):
             for m in op.methods:
                 if not hasattr(tensor_cls, m + "_"):
                     setattr(tensor_cls, m + "_", _inplace_method(op, m + "_"))
-    for name, (fn, methods, functions) in _ops.COMPOSITES.items():
+    for name, (fn, methods, functions) in _ops.COMPOSITES.items():  # noqa: B007
         for m in methods:
             setattr(tensor_cls, m, fn)
         for f in functions:

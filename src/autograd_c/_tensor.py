@@ -18,8 +18,8 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from . import ops as _ops
-from .ops.composites import PROPERTIES as _PROPERTIES
 from .grad_mode import state as _gm
+from .ops.composites import PROPERTIES as _PROPERTIES
 
 __all__ = ["Tensor", "Size"]
 
@@ -794,7 +794,7 @@ class Tensor:
             raise
         except (ValueError, TypeError) as e:
             raise reworded(e, f"in-place {op.name}: tensor of shape {self.shape} and dtype "
-                              f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None
+                              f"{self.dtype} with operand of shape {np.shape(other_data)}: {e}") from None  # noqa: E501
         self.mark_modified()
         return self
 

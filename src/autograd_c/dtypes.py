@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import types
+
 import numpy as np
 
 __all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
@@ -360,8 +361,8 @@ def promote(op, args, kw=None):
        or true division of integers, ``int ** 0.5``) is the default float
        dtype (numpy would give float64). Nothing requires grad there.
     """
-    from ._surface import apply_op
     from . import ops as _ops
+    from ._surface import apply_op
     name = op.name
     tens = [a for a in args if getattr(a, "_engine", None) is not None]
     if not tens:

@@ -23,15 +23,25 @@ import threading
 from time import perf_counter
 
 from . import _tensor
-from ._graph import (_swap_items, anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error, traceback_here,
-                     version_error, wrap_forward_error)
+from ._graph import (
+    _swap_items,
+    anomaly_check,
+    backward_entry,
+    lift,
+    node_freed_error,
+    op_title,
+    output_version_error,
+    traceback_here,
+    version_error,
+    wrap_forward_error,
+)
 from .grad_mode import enable_grad
 from .grad_mode import nondefault as _nondefault
+from .grad_mode import state as _gm
 from .hooks import active as _hooks_active
-from .hooks import run_post_accumulate_grad_hooks as _run_post_hooks
 from .hooks import grad_active as _grad_hooks
 from .hooks import run_grad_hooks as _run_grad_hooks
-from .grad_mode import state as _gm
+from .hooks import run_post_accumulate_grad_hooks as _run_post_hooks
 
 name = "python"
 
@@ -87,16 +97,20 @@ def apply(op, args, kw):
     edges = []
     needs = []
     saved = []
+    saved_at = []
     record = False
+    mask = 0                    # bit i: input i requires grad
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             arrays.append(a.data)
             if i in op.saves:
                 # a view's version lives on the tensor whose memory it shares
                 owner = a if a._base is None else a._base
-                saved.append((a, owner._version, i))
+                saved.append((a, owner._version))
+                saved_at.append(i)
             if a._rg:
                 record = True
+                mask |= 1 << i
                 edges.append(a if a._node is None else a._node)
                 needs.append(True)
                 continue
@@ -131,9 +145,10 @@ def apply(op, args, kw):
         node.needs = tuple(needs)
         # keep (and version-check) only what the wanted gradients read
         sf = op.saves_for
-        node.saved = tuple((t, v) for t, v, i in saved
-                           if i >= len(sf) or any(needs[j] for j in range(len(needs))
-                                                  if sf[i] >> j & 1))
+        if not saved or (len(saved) <= 2 and sf[saved_at[0]] & mask and sf[saved_at[-1]] & mask):
+            node.saved = tuple(saved)
+        else:
+            node.saved = tuple([sv for sv, i in zip(saved, saved_at) if sf[i] & mask])
         node.out = out if op.saves_output else None
         node.out_mod = None
         node.freed = False
@@ -256,13 +271,16 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
     # 2. execution: a node runs once all its consumers have delivered
     buffers = {root: grad}
     ready = [root]
+    # tensor hooks and autograd.grad's capture, looked at once per pass
+    extra = bool(_grad_hooks[0]) or capture is not None
     while ready:
         node = ready.pop()
         g = buffers.pop(node, None)
-        if g is not None and _grad_hooks[0]:
-            g = _run_grad_hooks(node, g, _wrap)
-        if capture is not None and g is not None and capture.wants(node):
-            capture.add(node, g)
+        if extra and g is not None:
+            if _grad_hooks[0]:
+                g = _run_grad_hooks(node, g, _wrap)
+            if capture is not None and capture.wants(node):
+                capture.add(node, g)
         # read what the node needs, then check it was not released by a pass
         # in another thread in the meantime (_release sets freed first)
         edges = node.edges
@@ -270,7 +288,7 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
         if node.freed:
             raise node_freed_error(node)
         grads = run(node, ctx, g) if g is not None else None
-        if grads is not None and (not isinstance(grads, tuple) or len(grads) != len(edges)):
+        if grads is not None and (type(grads) is not tuple or len(grads) != len(edges)):
             raise RuntimeError(f"autograd_c scheduler: node '{node.op.name}' returned "
                                f"{len(grads) if isinstance(grads, tuple) else type(grads).__name__}"
                                f" gradients for {len(edges)} inputs")
@@ -312,7 +330,7 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
 def backward(tensor, grad, retain_graph=False, create_graph=False, capture=None):
     if not isinstance(tensor, Tensor):
         eng = getattr(type(tensor), "_engine", None)
-        raise TypeError(f"backward(): expected a tensor of the 'python' engine, got "
+        raise TypeError("backward(): expected a tensor of the 'python' engine, got "
                         + (f"a tensor of the {eng.name!r} engine"
                            if isinstance(tensor, _tensor.Tensor) and eng is not None
                            else f"a {type(tensor).__name__}"))

@@ -18,6 +18,7 @@ import warnings
 
 from . import engine_python
 
+
 def _compiled_module_present():
     import importlib.machinery
     import pathlib

@@ -297,7 +297,7 @@ class _VJP:
         return f"<vjp_fn of an output of shape {self._shape}>"
 
 
-def vjp(f: Callable[..., Any], *primals) -> Tuple[np.ndarray, Callable[..., Tuple[np.ndarray, ...]]]:
+def vjp(f: Callable[..., Any], *primals) -> Tuple[np.ndarray, Callable[..., Tuple[np.ndarray, ...]]]:  # noqa: E501
     """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``.
 
     ``out`` is the output as an ndarray (a copy); ``vjp_fn(cotangent)``, with a

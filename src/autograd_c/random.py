@@ -34,7 +34,7 @@ __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_see
 DEFAULT_SEED = 67280421310721
 
 _U64 = 0xFFFF_FFFF_FFFF_FFFF
-_STATE_BYTES = 56          # 16 (PCG64 state) + 16 (increment) + 8 (has_uint32) + 8 (uinteger) + 8 (seed)
+_STATE_BYTES = 56          # 16 (PCG64 state) + 16 (increment) + 8 (has_uint32) + 8 (uinteger) + 8 (seed)  # noqa: E501
 
 
 def _check_seed(seed, who: str) -> int:
@@ -97,7 +97,7 @@ class Generator:
         """The generator's state as a uint8 Tensor (opaque; give it to set_state)."""
         st = self._rng.bit_generator.state
         if st.get("bit_generator") != "PCG64":  # pragma: no cover - we always build PCG64
-            raise RuntimeError(f"Generator.get_state: unsupported bit generator {st.get('bit_generator')}")
+            raise RuntimeError(f"Generator.get_state: unsupported bit generator {st.get('bit_generator')}")  # noqa: E501
         raw = (int(st["state"]["state"]).to_bytes(16, "little")
                + int(st["state"]["inc"]).to_bytes(16, "little")
                + int(st["has_uint32"]).to_bytes(8, "little")

@@ -125,7 +125,7 @@ def load(path) -> Any:
     try:
         manifest = json.loads(files.pop(_MANIFEST).tobytes().decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
-        raise SerializationError(f"load: {path}: corrupted manifest: {type(e).__name__}: {e}") from None
+        raise SerializationError(f"load: {path}: corrupted manifest: {type(e).__name__}: {e}") from None  # noqa: E501
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
         fmt = manifest.get('format') if isinstance(manifest, dict) else manifest
         raise SerializationError(f"load: {path}: unsupported format {_short(fmt)}")

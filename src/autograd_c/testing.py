@@ -1,9 +1,8 @@
 """Gradient checking against central finite differences."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
-
 import warnings
+from typing import Callable, Sequence
 
 import numpy as np
 

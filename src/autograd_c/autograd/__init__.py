@@ -17,7 +17,7 @@ from ..function import Function, FunctionCtx
 from ..grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import forward_ad, functional
 
-__all__ = ["Function", "FunctionCtx", "grad", "backward", "functional", "forward_ad", "no_grad", "enable_grad",
+__all__ = ["Function", "FunctionCtx", "grad", "backward", "functional", "forward_ad", "no_grad", "enable_grad",  # noqa: E501
            "set_grad_enabled", "is_grad_enabled"]
 
 Tensors = Union["_tensor.Tensor", Sequence["_tensor.Tensor"]]
@@ -71,7 +71,7 @@ def grad(outputs: Tensors, inputs: Tensors, grad_outputs=None, retain_graph: Opt
     ``materialize_grads``)."""
     if is_grads_batched:
         raise NotImplementedError("autograd.grad: is_grads_batched is not supported")
-    single = not isinstance(inputs, (tuple, list))
+    single = not isinstance(inputs, (tuple, list))  # noqa: F841
     ins = _as_tuple(inputs)
     for i, x in enumerate(ins):
         if not isinstance(x, _tensor.Tensor):

@@ -122,8 +122,8 @@ def _propagate(op, args, kw, out):
     tans = [lvl.get(a) if isinstance(a, _tensor.Tensor) else None for a in args]
     if all(t is None for t in tans):
         return
-    from ..autograd import grad
     from .._surface import apply_op
+    from ..autograd import grad
     prev = state.fwd_ad
     state.fwd_ad = None              # the computation below is not itself dual
     try:

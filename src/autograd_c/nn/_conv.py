@@ -15,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import REGISTRY as _R
-from ._helpers import as_tensor as _t, const_like as _const, tup as _tup
+from ._helpers import as_tensor as _t
+from ._helpers import const_like as _const
+from ._helpers import tup as _tup
 
 __all__ = ["unfold", "fold", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",

@@ -4,7 +4,8 @@ default initialisation): ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``,
 from __future__ import annotations
 
 from . import functional as F
-from ._helpers import as_tensor as _t, tup as _tup
+from ._helpers import as_tensor as _t
+from ._helpers import tup as _tup
 from .layers import init_fan_in_uniform, new_param
 from .module import Module
 

@@ -14,21 +14,46 @@ from __future__ import annotations
 
 import math
 import warnings
+
 import numpy as np
 
 from .. import functions as _fns
 from .._tensor import Tensor
 from ..ops import REGISTRY as _R
-from ._conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: F401
-                    adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
-                    conv_transpose1d, conv_transpose2d, fold, max_pool1d, max_pool2d, unfold)
-from ._helpers import as_tensor as _t, const_like as _const, gen as _gen
-from ._losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
-                      cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
-                      smooth_l1_loss, softplus_stable as _softplus1)
+from ._conv import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    max_pool1d,
+    max_pool2d,
+    unfold,
+)
+from ._helpers import as_tensor as _t
+from ._helpers import const_like as _const
+from ._helpers import gen as _gen
+from ._losses import (  # noqa: F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from ._losses import softplus_stable as _softplus1
 
 __all__ = [
-    "linear", "bilinear", "prelu", "relu", "relu6", "gelu", "silu", "leaky_relu", "elu", "selu", "celu",
+    "linear", "bilinear", "prelu", "relu", "relu6", "gelu", "silu", "leaky_relu", "elu", "selu", "celu",  # noqa: E501
     "softplus", "mish", "hardtanh", "hardsigmoid", "hardswish", "sigmoid", "tanh", "logsigmoid",
     "softsign", "tanhshrink", "softmax", "log_softmax", "softmin", "glu",
     "dropout", "dropout1d", "dropout2d", "embedding", "one_hot", "pad", "normalize",
@@ -459,8 +484,9 @@ def _interp_scales(x, size, scale_factor, recompute_scale_factor, nsp, who):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Modes ``nearest``, ``nearest-exact``, ``linear`` (3-D), ``bilinear``
-    and ``bicubic`` (4-D), ``area``, with ``align_corners``, torch's index arithmetic (a scale given by
-    ``scale_factor`` is used as is unless ``recompute_scale_factor``). Each
+    and ``bicubic`` (4-D), ``area``, with ``align_corners``, torch's index
+    arithmetic (a scale given by ``scale_factor`` is used as is unless
+    ``recompute_scale_factor``). Each
     spatial dim is a gather (and for the linear modes a blend of two
     gathers), so any order differentiates."""
     x = _t(input)

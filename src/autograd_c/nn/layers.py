@@ -12,7 +12,8 @@ import numpy as np
 
 from . import functional as F
 from . import init
-from ._helpers import as_tensor as _as_input, to_dtype
+from ._helpers import as_tensor as _as_input
+from ._helpers import to_dtype
 from .module import Module, Parameter, _check_device
 
 __all__ = ["Linear", "Bilinear", "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d",

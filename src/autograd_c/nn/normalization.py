@@ -10,7 +10,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import functional as F
-from ._helpers import as_tensor as _t, to_dtype
+from ._helpers import as_tensor as _t
+from ._helpers import to_dtype
 from .layers import new_param
 from .module import Module, _check_device
 

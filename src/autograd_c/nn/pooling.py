@@ -38,7 +38,7 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True) -> None:
         super().__init__()
-        one = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,))
+        one = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,))  # noqa: E731
         self.kernel_size = one(kernel_size)
         self.stride = one(stride if stride is not None else kernel_size)
         self.padding = one(padding)

@@ -11,14 +11,25 @@ the entries by ``autograd_c._surface``. See the README's "Adding an op".
 """
 from __future__ import annotations
 
-from . import elementwise, index, index_put, linalg, reduce, shape  # noqa: F401  (registers the ops)
-from . import elementwise_logic, elementwise_math, elementwise_special  # noqa: F401
-from . import reduce_cum, shape_composites  # noqa: F401
-from . import linalg_decomp  # noqa: F401
-from . import nn  # noqa: F401  (im2col/col2im/nn_erf for autograd_c.nn.functional)
-from . import composites  # noqa: F401  (public functions built from ops)
-from . import reduce_select  # noqa: F401
-from . import linalg_api  # noqa: F401  (public linear algebra, built from ops)
+# importing a family registers its ops (and composites) in REGISTRY
+from . import (  # noqa: F401
+    composites,
+    elementwise,
+    elementwise_logic,
+    elementwise_math,
+    elementwise_special,
+    index,
+    index_put,
+    linalg,
+    linalg_api,
+    linalg_decomp,
+    nn,
+    reduce,
+    reduce_cum,
+    reduce_select,
+    shape,
+    shape_composites,
+)
 from ._helpers import Like, cast, cast_by, cast_info, unbroadcast  # noqa: F401
 from ._registry import COMPOSITES, REGISTRY, Op, composite, op  # noqa: F401
 

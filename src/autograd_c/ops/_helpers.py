@@ -95,7 +95,7 @@ def norm_dims(dim, ndim, opname):
             raise TypeError(f"{opname}(): dim must be an int or tuple of ints, got {dim!r}")
         if not -max(ndim, 1) <= a < max(ndim, 1):
             raise np.exceptions.AxisError(      # an IndexError and a ValueError
-                f"{opname}(): dim {a} (numpy: axis {a}) is out of bounds for a tensor of dimension {ndim} "
+                f"{opname}(): dim {a} (numpy: axis {a}) is out of bounds for a tensor of dimension {ndim} "  # noqa: E501
                 f"(expected in the range [{-max(ndim, 1)}, {max(ndim, 1) - 1}])")
         out.append(int(a) % max(ndim, 1))
     if ndim == 0:

@@ -14,8 +14,30 @@ except ImportError:          # Cython is a build dependency only
     COMPILED = False
 
 if COMPILED:
-    from autograd_c._ufuncs import (add, exp, log, maximum, minimum, multiply, negative,  # noqa: F401
-                                    sqrt, subtract, tanh, true_divide)
+    from autograd_c._ufuncs import (  # noqa: F401
+        add,
+        exp,
+        log,
+        maximum,
+        minimum,
+        multiply,
+        negative,
+        sqrt,
+        subtract,
+        tanh,
+        true_divide,
+    )
 else:
-    from numpy import (add, exp, log, maximum, minimum, multiply, negative, sqrt,  # noqa: F401
-                       subtract, tanh, true_divide)
+    from numpy import (  # noqa: F401
+        add,
+        exp,
+        log,
+        maximum,
+        minimum,
+        multiply,
+        negative,
+        sqrt,
+        subtract,
+        tanh,
+        true_divide,
+    )

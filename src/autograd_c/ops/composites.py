@@ -3,9 +3,8 @@ gradients, of every order, come from the ops they call. Each takes Tensors
 (the ops they call record) or arrays (the ops just compute)."""
 from __future__ import annotations
 
-from collections import namedtuple
-
 import builtins
+from collections import namedtuple
 
 import numpy as np
 
@@ -15,9 +14,9 @@ from .elementwise import maximum, minimum, mul
 from .index import take_along_dim
 from .reduce import amax, amin
 from .shape import permute, reshape
+
 # the shape functions live in shape_composites (kept importable from here)
-from .shape_composites import (_np_split, expand, flatten, movedim, split,  # noqa: F401
-                               transpose, unsqueeze)
+from .shape_composites import _np_split, expand, flatten, movedim, split, transpose, unsqueeze  # noqa: F401
 
 sum_ = builtins.sum
 

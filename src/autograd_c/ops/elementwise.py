@@ -5,9 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ._helpers import cast, cast_by, cast_info
-from ._math import add as _add, exp as _exp, log as _log, maximum as _maximum
-from ._math import minimum as _minimum, multiply as _mul, negative as _neg, sqrt as _sqrt
-from ._math import subtract as _sub, tanh as _tanh, true_divide as _div
+from ._math import add as _add
+from ._math import exp as _exp
+from ._math import log as _log
+from ._math import maximum as _maximum
+from ._math import minimum as _minimum
+from ._math import multiply as _mul
+from ._math import negative as _neg
+from ._math import sqrt as _sqrt
+from ._math import subtract as _sub
+from ._math import tanh as _tanh
+from ._math import true_divide as _div
 from ._registry import op
 
 # --------------------------------------------------------------------------
@@ -41,7 +49,7 @@ class sub:
                 cast_by(_neg(g), b) if needs[1] else None)
 
 
-@op("mul", saves=(0, 1), saves_for={0: (1,), 1: (0,)}, functions=("mul", "multiply"), methods=("mul", "multiply"),
+@op("mul", saves=(0, 1), saves_for={0: (1,), 1: (0,)}, functions=("mul", "multiply"), methods=("mul", "multiply"),  # noqa: E501
     dunders=("__mul__",), rdunders=("__rmul__",), numpy=(np.multiply,))
 class mul:
     def forward(input, other):

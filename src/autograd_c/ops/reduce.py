@@ -182,9 +182,9 @@ def _prod_of_others(x, axes):
     """For each element, the product of the other elements of its reduced
     group (``axes``; None: all), without dividing: exclusive running
     products from both ends (PyTorch's rule for inputs with zeros)."""
+    from .index import getitem
     from .reduce_cum import cumprod
     from .shape import cat, flip, permute, reshape
-    from .index import getitem
     shape = tuple(shape_of(x))
     nd = len(shape)
     if nd == 0:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._helpers import norm_dims, shape_of, unbroadcast
-from .index import getitem
 from ._registry import composite, op
+from .index import getitem
 
 
 def _sizes(shape, who):

@@ -11,8 +11,8 @@ from ._helpers import norm_dims
 from ._registry import composite
 from .elementwise import where
 from .index import getitem
-from .shape import (_sizes, broadcast_to, cat, diag_put, diagonal as _diagonal, flip,  # noqa: F401
-                    pad, permute, reshape)
+from .shape import _sizes, broadcast_to, cat, diag_put, flip, pad, permute, reshape  # noqa: F401
+from .shape import diagonal as _diagonal
 
 sum_ = builtins.sum
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 

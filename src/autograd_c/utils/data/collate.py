@@ -7,8 +7,8 @@ import collections.abc as cabc
 
 import numpy as np
 
-from ..._tensor import Tensor
 from ... import functions as _F
+from ..._tensor import Tensor
 
 __all__ = ["default_collate", "default_convert"]
 

@@ -188,7 +188,7 @@ def _split_lengths(n: int, lengths: Sequence) -> List[int]:
     if not lengths:
         raise ValueError("random_split: lengths must not be empty")
     for i, x in enumerate(lengths):
-        if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):  # noqa: E501
             raise TypeError(f"random_split: lengths must be ints or fractions, got "
                             f"{type(x).__name__} {x!r} at index {i}")
     total = sum(lengths)
