@@ -235,6 +235,12 @@ execute(sched *s, const ag_graph_ops *ops, int retain_graph)
                 return -1;
             }
         }
+        else if (ops->prepare(node) < 0) {
+            /* not run, but its edges still release its targets: they must
+             * be the ones counted at discovery (not released since) */
+            Py_DECREF(edges);
+            return -1;
+        }
         Py_ssize_t ne = PyTuple_GET_SIZE(edges);
         if (grads != NULL && (!PyTuple_Check(grads) || PyTuple_GET_SIZE(grads) != ne)) {
             PyErr_Format(PyExc_RuntimeError,

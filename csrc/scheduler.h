@@ -13,10 +13,13 @@
  *   - `ops->prepare(node)` is called once per reachable node before anything
  *     runs; it returns -1 with a Python exception set if the node cannot be
  *     run (already freed, a saved tensor modified in place). Nothing has been
- *     run or modified when this fails;
+ *     run or modified when this fails. It is called again for a node that
+ *     received no gradient, before its edges release its targets (another
+ *     thread's pass may have released the node since discovery);
  *   - `ops->apply(node, grad)` runs the node's vector-Jacobian product and
  *     returns a NEW reference to a tuple with one entry per edge (an array,
- *     or None), or NULL with an exception set;
+ *     or None), or NULL with an exception set. The scheduler reads the
+ *     node's edges before calling it; it must fail if the node was released;
  *   - `ops->release(node)` drops the node's saved state and edges after it
  *     ran (only when retain_graph is 0);
  *   - `ops->add(acc, g, inplace)` returns a NEW reference to `acc + g`, or
