@@ -74,7 +74,7 @@ if [ $# -gt 0 ]; then
 else
     TESTS=()
     for f in test_engine.py test_ops.py test_ufuncs.py test_fast_paths.py test_inplace.py test_anomaly.py test_bad_inputs.py \
-             test_threads.py test_memory.py test_fuzz.py test_functional.py; do
+             test_threads.py test_memory.py test_fuzz.py test_functional.py test_reliability.py; do
         [ -f "$ROOT/tests/$f" ] && TESTS+=("tests/$f")
     done
     # the scale tests (1M-op chain, 100k fan-out/leaves, 300k-deep drop) and the 10,000-step
