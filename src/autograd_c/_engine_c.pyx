@@ -702,7 +702,7 @@ cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
     return <PyObject *>grads
 
 
-cdef object _vjp(Node node, object grad):
+cdef inline object _vjp(Node node, object grad):
     """Run the node's VJP on ``grad`` (the scheduler's summed buffer)."""
     # the scheduler read the edges before this call; a pass in another thread
     # may have released the node since (release sets freed first)
