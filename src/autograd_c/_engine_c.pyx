@@ -902,37 +902,32 @@ cdef object _capture_top():
     return stack[len(stack) - 1] if stack else None   # (no wraparound here)
 
 
-cdef PyObject *_cb_apply_capture(PyObject *p, PyObject *g) except NULL:
+cdef object _hooked_and_captured(PyObject *target, PyObject *g):
+    """The gradient reaching ``target`` (a node or a leaf) after its tensor
+    hooks, recorded in this thread's capture when it is wanted there."""
     cdef object grad = <object>g
     if _any_grad_hooks():
-        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
+        grad = _run_grad_hooks(<object>target, grad, _wrap_grad)
     cap = _capture_top()
-    if cap.wants(<object>p):
-        cap.add(<object>p, grad)
-    grads = _vjp(<Node>p, grad)
+    if cap.wants(<object>target):
+        cap.add(<object>target, grad)
+    return grad
+
+
+cdef PyObject *_cb_apply_capture(PyObject *p, PyObject *g) except NULL:
+    grads = _vjp(<Node>p, _hooked_and_captured(p, g))
     Py_INCREF(grads)
     return <PyObject *>grads
 
 
 cdef PyObject *_cb_apply_graph_capture(PyObject *p, PyObject *g) except NULL:
-    cdef object grad = <object>g
-    if _any_grad_hooks():
-        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
-    cap = _capture_top()
-    if cap.wants(<object>p):
-        cap.add(<object>p, grad)
-    grads = _vjp_graph(<Node>p, grad)
+    grads = _vjp_graph(<Node>p, _hooked_and_captured(p, g))
     Py_INCREF(grads)
     return <PyObject *>grads
 
 
 cdef int _cb_commit_capture(PyObject *leaf, PyObject *g, int owned) except -1:
-    cdef object grad = <object>g
-    if _any_grad_hooks():
-        grad = _run_grad_hooks(<object>leaf, grad, _wrap_grad)
-    cap = _capture_top()
-    if cap.wants(<object>leaf):
-        cap.add(<object>leaf, grad)
+    _hooked_and_captured(leaf, g)
     return 0
 
 
