@@ -191,9 +191,7 @@ def _run_node(node, ctx, g):
 def _lift(node, ctx):
     out = None
     if node.out is not None:
-        out = Tensor.__new__(Tensor)
-        out.data, out._grad, out._version, out._base = node.out, None, 0, None
-        out._rg, out._node = True, node
+        out = _tensor_of(node.out, True, node)
     return lift(ctx, [t for t, _ in node.saved], node.out, out)
 
 
@@ -210,18 +208,21 @@ def rebase_saved(node, tensor, old_copy):
     """An in-place op overwrites ``tensor``, which ``node`` saved: give the
     node a private copy of the old value, as a Tensor with the old history
     (so create_graph still differentiates through it)."""
-    t0 = Tensor.__new__(Tensor)
-    t0.data, t0._grad, t0._version, t0._base = old_copy, None, 0, None
-    t0._rg, t0._node = tensor._rg, tensor._node
+    t0 = _tensor_of(old_copy, tensor._rg, tensor._node)
     node.ctx = _swap_items(node.ctx, {id(tensor.data): old_copy})
     node.saved = tuple((t0, 0) if t is tensor else (t, v) for t, v in node.saved)
 
 
+def _tensor_of(data, rg=False, node=None):
+    """A Tensor around ``data`` (no copy) with the given history."""
+    t = Tensor.__new__(Tensor)
+    t.data, t._grad, t._version, t._base, t._rg, t._node = data, None, 0, None, rg, node
+    return t
+
+
 def _wrap(g):
     """An array gradient as the Tensor a hook receives (no copy)."""
-    t = Tensor.__new__(Tensor)
-    t.data, t._grad, t._version, t._base, t._rg, t._node = g, None, 0, None, False, None
-    return t
+    return _tensor_of(g)
 
 
 def _release(node):

@@ -123,7 +123,7 @@ def _propagate(op, args, kw, out):
     if all(t is None for t in tans):
         return
     from .._surface import apply_op
-    from ..autograd import grad
+    from .functional import double_vjp
     prev = state.fwd_ad
     state.fwd_ad = None              # the computation below is not itself dual
     try:
@@ -138,14 +138,8 @@ def _propagate(op, args, kw, out):
                     xs.append(a.detach() if isinstance(a, _tensor.Tensor) else a)
             y = apply_op(op, xs, kw)
             live = [(x, t) for x, t in zip(xs, tans) if t is not None]
-            if not y.requires_grad:
-                tangent = None
-            else:
-                u = type(y)(np.zeros(y.shape, y.dtype), requires_grad=True)
-                gs = grad(y, [x for x, _ in live], u, create_graph=True, allow_unused=True)
-                pairs = [(g, t) for g, (_, t) in zip(gs, live) if g is not None and g.requires_grad]
-                tangent = grad([g for g, _ in pairs], u, [t for _, t in pairs],
-                               allow_unused=True)[0] if pairs else None
+            tangent = double_vjp((y,), [x for x, _ in live], [t for _, t in live])[0] \
+                if y.requires_grad else None
     finally:
         state.fwd_ad = prev
     if tangent is None:

@@ -37,11 +37,30 @@ def _grads(outs, ins, gos, create_graph, who):
     from . import grad
     live = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
     if not live:
-        return tuple(type(x)(np.zeros(x.shape, x.dtype)) for x in ins)
+        return tuple(_zeros_like(x) for x in ins)
     res = grad([o for o, _ in live], ins, [g for _, g in live], retain_graph=True,
                create_graph=create_graph, allow_unused=True)
-    return tuple(r if r is not None else type(x)(np.zeros(x.shape, x.dtype))
+    return tuple(r if r is not None else _zeros_like(x)
                  for r, x in zip(res, ins))
+
+
+def _zeros_like(x):
+    return type(x)(np.zeros(x.shape, x.dtype))
+
+
+def double_vjp(outs, xs, vs, create_graph=False):
+    """``J v`` for each output (``J`` = d outs / d xs), from reverse mode
+    only: for ``g(u) = J^T u`` (linear in ``u``), ``J v = d/du <g(u), v>``.
+    Two backward passes; used by ``jvp`` and by forward_ad for every op."""
+    from . import grad
+    us = tuple(type(o)(np.zeros(o.shape, o.dtype), requires_grad=True) for o in outs)
+    gs = grad(list(outs), xs, list(us), create_graph=True, allow_unused=True)
+    live = [(g, v) for g, v in zip(gs, vs) if g is not None and g.requires_grad]
+    if not live:
+        return tuple(_zeros_like(o) for o in outs)
+    jv = grad([g for g, _ in live], us, [v for _, v in live], create_graph=create_graph,
+              allow_unused=True)
+    return tuple(j if j is not None else _zeros_like(o) for j, o in zip(jv, outs))
 
 
 def _detach(ts, create_graph):
@@ -79,18 +98,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         vs = tuple(type(x)(np.ones(x.shape, x.dtype)) for x in ins)
     else:
         vs, _ = _tup(v)
-    us = tuple(type(o)(np.zeros(o.shape, o.dtype), requires_grad=True) for o in outs)
-    from . import grad
-    gs = grad(list(outs), xs, list(us), create_graph=True, allow_unused=True)
-    live = [(g, vv) for g, vv in zip(gs, vs) if g is not None and g.requires_grad]
-    if not live:
-        jv = tuple(type(o)(np.zeros(o.shape, o.dtype)) for o in outs)
-    else:
-        jv = grad([g for g, _ in live], us, [vv for _, vv in live], create_graph=create_graph,
-                  allow_unused=True)
-        jv = tuple(j if j is not None else type(o)(np.zeros(o.shape, o.dtype))
-                   for j, o in zip(jv, outs))
-    jv = _detach(jv, create_graph)
+    jv = _detach(double_vjp(outs, xs, vs, create_graph), create_graph)
     outs = _detach(outs, create_graph)
     return (outs if multi_out else outs[0]), (jv if multi_out else jv[0])
 
@@ -155,10 +163,10 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         from . import grad
         hv = grad([a for a, _ in live], xs, [b for _, b in live], create_graph=create_graph,
                   allow_unused=True)
-        hv = tuple(h if h is not None else type(x)(np.zeros(x.shape, x.dtype))
+        hv = tuple(h if h is not None else _zeros_like(x)
                    for h, x in zip(hv, xs))
     else:
-        hv = tuple(type(x)(np.zeros(x.shape, x.dtype)) for x in xs)
+        hv = tuple(_zeros_like(x) for x in xs)
     hv = _detach(hv, create_graph)
     out = out if create_graph else out.detach()
     return out, (hv if multi_in else hv[0])

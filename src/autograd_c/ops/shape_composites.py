@@ -204,12 +204,6 @@ def reshape_as(input, other):
     return reshape(input, shape=_shape(other))
 
 
-def contiguous(input, memory_format=None):
-    """The tensor itself (its data is already laid out as numpy needs);
-    ``Tensor.contiguous`` is defined on the Tensor (it copies when needed)."""
-    return input
-
-
 # --------------------------------------------------------------------------
 # broadcasting and repeating
 # --------------------------------------------------------------------------
