@@ -338,3 +338,22 @@ def test_node_built_from_python_does_not_crash():
         require_compiled()
     n = ag.engines.available["c"].Node()
     assert repr(n) == "<Node None>" and n.op is None and n.name is None
+
+
+def test_compiled_tensor_keeps_the_c_operator_slots():
+    """The compiled Tensor's +, -, *, /, @ and unary - are TensorOps' C slots,
+    not CPython's generic by-name slot (which a dunder set on the base class
+    after the engine loaded would bring back, about 40 ns an op)."""
+    import ctypes
+    import platform
+    if platform.python_implementation() != "CPython":
+        pytest.skip("reads CPython type slots")
+    require_compiled()
+    C = ag.engines.available["c"]
+
+    def slots(t):
+        num = ctypes.c_void_p.from_address(id(t) + 12 * ctypes.sizeof(ctypes.c_void_p)).value
+        return [ctypes.c_void_p.from_address(num + i * ctypes.sizeof(ctypes.c_void_p)).value
+                for i in (0, 1, 2)]           # nb_add, nb_subtract, nb_multiply
+
+    assert slots(C.Tensor) == slots(C.TensorOps)

@@ -13,8 +13,6 @@ from .dtypes import (bool_ as bool, cdouble, cfloat, complex64, complex128, cuda
                      promote_types, set_default_device, set_default_dtype, short, uint8)
 from .dtypes import float32 as float, int32 as int  # noqa: F401, A001  (PyTorch's aliases)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from . import engines
-from .engines import get_engine, set_engine, use_engine
 from .functions import (arange, as_tensor, asarray, bernoulli, empty, empty_like, eye,
                         from_numpy, full, full_like, is_tensor, linspace, logspace, multinomial,
                         normal, numel, ones, ones_like, rand, rand_like, randint, randint_like,
@@ -24,6 +22,11 @@ from . import _surface
 from . import functions as _functions
 _OP_FUNCTIONS = _surface.install(Tensor, _functions.__dict__)   # add, exp, sum... from the op table
 globals().update({k: getattr(_functions, k) for k in _OP_FUNCTIONS})
+# The engines load only now: the compiled one copies its C operator slots
+# onto its Tensor class, and setting a dunder on the base class afterwards
+# (as install does) would make CPython put its generic by-name slot back.
+from . import engines  # noqa: E402
+from .engines import get_engine, set_engine, use_engine  # noqa: E402
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .testing import GradcheckError, gradcheck
 from .profiler import profiler
