@@ -276,6 +276,27 @@ cdef extern from *:
      * adds no fields (__slots__ = ()), so it can be untracked too. Must run
      * before the first instance exists. User subclasses of Tensor are heap
      * types of their own and stay tracked. */
+    /* A heap subclass is freed through CPython's generic subtype_dealloc
+     * (finalizer checks, slot walk). Tensor (and adopted subclasses) add
+     * nothing to the base's layout and have no finalizer: free them with the
+     * base's own dealloc, then drop the reference each instance of a heap
+     * type holds on its type, as subtype_dealloc would. A user's further
+     * subclass keeps subtype_dealloc. */
+    static destructor ag_base_dealloc;
+    static void ag_subclass_dealloc(PyObject *o) {
+        PyTypeObject *tp = Py_TYPE(o);
+        ag_base_dealloc(o);
+        Py_DECREF(tp);
+    }
+    static void ag_fast_dealloc(PyTypeObject *t, PyTypeObject *base) {
+        if (t->tp_finalize == NULL && t->tp_del == NULL && t->tp_dictoffset == 0
+                && t->tp_basicsize == base->tp_basicsize
+                && (t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            ag_base_dealloc = base->tp_dealloc;
+            t->tp_dealloc = ag_subclass_dealloc;
+        }
+    }
+
     static void ag_untrack_subclass(PyTypeObject *t) {
         t->tp_flags &= ~Py_TPFLAGS_HAVE_GC;
         t->tp_free = PyObject_Free;
@@ -286,10 +307,12 @@ cdef extern from *:
     """
     void ag_inherit_number_slots(PyTypeObject *dst, PyTypeObject *src)
     void ag_untrack_subclass(PyTypeObject *t)
+    void ag_fast_dealloc(PyTypeObject *t, PyTypeObject *base)
 
 
 ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 ag_untrack_subclass(<PyTypeObject *>Tensor)
+ag_fast_dealloc(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 
 
 # Tensor classes whose in-place operators may take the fast path in
@@ -318,6 +341,7 @@ def _adopt_subclass(cls):
             return cls
     ag_inherit_number_slots(<PyTypeObject *>cls, <PyTypeObject *>TensorOps)
     ag_untrack_subclass(<PyTypeObject *>cls)
+    ag_fast_dealloc(<PyTypeObject *>cls, <PyTypeObject *>TensorOps)
     _FAST_TYPES.add(cls)
     return cls
 
