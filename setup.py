@@ -31,7 +31,8 @@ def extensions():
 
     # release builds: optimised, no debug info (every build path, pip and
     # cibuildwheel included, makes the small wheel)
-    release = ["-O2", "-g0"] if os.name != "nt" else []
+    no_debug = ["-g0"] if os.name != "nt" else []
+    release = ["-O2", *no_debug]
     opt = ["-O0", "-g"] if DEBUG else release
     npy = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
     # numpy's float64 ufunc loops called from C (see the module's docstring)
@@ -71,7 +72,9 @@ def extensions():
             with open(copy, "wb") as f:
                 f.write(text)
         twins.append(Extension(f"autograd_c._ops_c.{fname[:-3]}", sources=[copy],
-                               extra_compile_args=["-O0", "-g"] if DEBUG else release))
+                               # the interpreter's own optimisation level (-O3
+                               # on Linux builds of CPython), as before the split
+                               extra_compile_args=["-O0", "-g"] if DEBUG else no_debug))
     # The compiled engine's operator block, generated from the same table.
     with open(os.path.join(gen, "_engine_ops.pxi"), "w") as f:
         f.write(_operator_block())
