@@ -39,7 +39,8 @@ def render():
              f"(built from ops: every order follows), "
              f"{len(ag._OP_FUNCTIONS)} public functions.", "",
              "## Primitive ops", "",
-             "| op | family | functions | methods / operators | numpy | 1st+2nd order | forward mode |",
+             "| op | family | functions | methods / operators | numpy | 1st+2nd order "
+             "| forward mode |",
              "|---|---|---|---|---|---|---|"]
     for name in sorted(ops.REGISTRY):
         op = ops.REGISTRY[name]
