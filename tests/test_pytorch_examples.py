@@ -32,25 +32,8 @@ def load(name):
     return mod
 
 
-def _missing_feature():
-    """What the nn-based scripts need that this build may not have yet."""
-    try:
-        ag.nn.Flatten(0, 1)
-    except TypeError:
-        return "nn.Flatten(start_dim, end_dim) is not available"
-    return None
-
-
-def _maybe_xfail(name):
-    if name in ("polynomial_nn", "polynomial_optim"):
-        missing = _missing_feature()
-        if missing:
-            pytest.xfail(missing)
-
-
 @pytest.mark.parametrize("name", list(SCRIPTS))
 def test_same_loss_as_torch(name, engine):
-    _maybe_xfail(name)
     mod = load(name)
     steps = SCRIPTS[name]
     expected = mod.main(torch, steps=steps, same_init=True)
@@ -63,7 +46,6 @@ def test_same_loss_as_torch(name, engine):
 @pytest.mark.parametrize("name", list(SCRIPTS))
 def test_random_start_trains(name, engine):
     """From its random start (numpy's draws, not torch's) the loss goes down."""
-    _maybe_xfail(name)
     mod = load(name)
     first = mod.main(ag, steps=1)
     last = mod.main(ag, steps=SCRIPTS[name])
