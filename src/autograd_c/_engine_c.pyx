@@ -77,6 +77,7 @@ cdef class OpInfo:
     cdef unsigned long long saves_mask
     cdef unsigned long long saves_for[64]    # per input: whose gradients read it
     cdef bint saves_output
+    cdef bint keeps_nothing
 
 
 @cython.final
@@ -482,6 +483,7 @@ cdef OpInfo _op_info(object op):
     info.backward = rule.backward
     info.saves_mask = op.saves_mask
     info.saves_output = op.saves_output
+    info.keeps_nothing = getattr(op, "keeps_nothing", False)
     sf = getattr(op, "saves_for", ())
     for i in range(64):
         info.saves_for[i] = sf[i] if i < len(sf) else 0xFFFFFFFFFFFFFFFFULL
@@ -790,6 +792,8 @@ cdef int _cb_commit_graph(PyObject *leaf, PyObject *g, int owned) except -1:
 
 cdef void _cb_release(PyObject *p) noexcept:
     cdef Node node = <Node>p
+    if node.info is not None and node.info.keeps_nothing:
+        return                  # nothing saved to free: it can run again (as PyTorch)
     node.freed = True           # first: dropping ctx may run Python code (another thread)
     node.ctx = None
     node.out = None

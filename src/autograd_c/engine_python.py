@@ -226,6 +226,8 @@ def _wrap(g):
 
 
 def _release(node):
+    if node.op.keeps_nothing:   # nothing saved to free: it can run again
+        return
     node.freed = True           # first: see the check in run_backward
     node.ctx = None
     node.saved = ()

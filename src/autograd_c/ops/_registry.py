@@ -42,7 +42,7 @@ class Op:
     """
 
     __slots__ = ("name", "forward", "backward", "saves", "saves_mask", "saves_for", "saves_output",
-                 "nin",
+                 "keeps_nothing", "nin",
                  "params", "methods", "functions", "dunders", "rdunders", "view", "parse",
                  "numpy", "doc", "_apply_fn")
 
@@ -57,6 +57,10 @@ class Op:
         # the positions below 64 as bits, for the compiled engine
         init(self, "saves_mask", sum(1 << i for i in set(self.saves) if i < 64))
         init(self, "saves_output", bool(saves_output))
+        # a VJP that reads no input and no output can run again after a
+        # backward without retain_graph (PyTorch frees only saved tensors):
+        # its node keeps its small ctx and its edges
+        init(self, "keeps_nothing", not self.saves and not self.saves_output)
         # saves_for={i: (j, ...)}: saved input i is read only for the gradients
         # of inputs j (mul keeps a only for b's gradient); the engines then
         # version-check it only when one of those requires grad, as PyTorch
