@@ -37,7 +37,7 @@ cp -r "$ROOT/src/autograd_c" "$TREE/src/"
 # never reuse a compiled module or generated C file from the developer's tree
 rm -f "$TREE"/src/autograd_c/_engine_c*.so "$TREE"/src/autograd_c/_engine_c.c \
       "$TREE"/src/autograd_c/_ufuncs*.so "$TREE"/src/autograd_c/_ufuncs.c \
-      "$TREE"/src/autograd_c/_ops_c*.so
+      "$TREE"/src/autograd_c/_ops_c*.so "$TREE"/src/autograd_c/_ops_c/*.so
 
 echo "== building the sanitized engine in $TREE"
 (
@@ -95,7 +95,7 @@ if [ "${VALGRIND:-0}" != "0" ] && command -v valgrind >/dev/null; then
     VTREE="$WORK/vg-tree"
     cp -r "$TREE" "$VTREE"
     rm -f "$VTREE"/src/autograd_c/_engine_c*.so "$VTREE"/src/autograd_c/_engine_c.c \
-        "$VTREE"/src/autograd_c/_ufuncs*.so "$VTREE"/src/autograd_c/_ufuncs.c "$VTREE"/src/autograd_c/_ops_c*.so
+        "$VTREE"/src/autograd_c/_ufuncs*.so "$VTREE"/src/autograd_c/_ufuncs.c "$VTREE"/src/autograd_c/_ops_c*.so "$VTREE"/src/autograd_c/_ops_c/*.so
     (cd "$VTREE" && AUTOGRAD_C_DEBUG=1 "$PY" setup.py -q build_ext --inplace \
         --build-temp "$WORK/vg-build-temp") >"$LOGS/vg-build.log" 2>&1
     PYTHONPATH="$VTREE/src" PYTHONMALLOC=malloc valgrind --tool=memcheck --error-exitcode=0 \
