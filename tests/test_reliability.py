@@ -594,3 +594,37 @@ def test_item_21_deepcopy_and_pickle(engine):
     with pytest.raises(RuntimeError, match="leaf"):
         pickle.dumps(y)
     assert copy.deepcopy(y.detach()).tolist() == y.tolist()
+
+
+@pytest.mark.parametrize("retain", [False, True])
+def test_failed_backward_writes_no_grad(engine, retain):
+    """A pass that raises part-way writes no .grad; the nodes it ran have freed
+    their saved values unless retain_graph, as in torch, so a retry either
+    raises the second-time error or gives torch's gradient."""
+    torch = pytest.importorskip("torch")
+    results = {}
+    for lib in ("ours", "torch"):
+        mod = ag if lib == "ours" else torch
+        w = mod.tensor([0.5, -1.0, 2.0], dtype=mod.float64, requires_grad=True)
+        h = w.sin() * w
+        fail = [True]
+
+        def hook(g, fail=fail):
+            if fail[0]:
+                raise ValueError("hook failed")
+            return g
+
+        h.register_hook(hook)
+        loss = (h * h).sum()
+        with pytest.raises(ValueError, match="hook failed"):
+            loss.backward(retain_graph=retain)
+        assert w.grad is None
+        fail[0] = False
+        if retain:
+            loss.backward()
+            results[lib] = w.grad.detach().numpy().copy()
+        else:
+            with pytest.raises(RuntimeError, match="second time"):
+                loss.backward()
+    if retain:
+        np.testing.assert_allclose(results["ours"], results["torch"], rtol=1e-12)

@@ -126,7 +126,14 @@ class Graphs(RuleBasedStateMachine):
         x = self._pick(i)
         if not all(x[lib].requires_grad for lib in LIBS):
             return
-        self._same(lambda lib: (x[lib] * x[lib]).sum().backward(retain_graph=retain))
+        done = self._same(lambda lib: (x[lib] * x[lib]).sum().backward(retain_graph=retain))
+        if done is None and not retain:
+            # A pass that raises has freed the nodes it ran before the error,
+            # and which ones those are depends on the scheduling order, which
+            # is ours, not torch's, node for node. From here the graphs may
+            # differ by design, so the machine goes on from detached values.
+            self.vals = list(self.leaves) + [
+                {lib: v[lib].detach() * 1 for lib in LIBS} for v in self.vals if all(v is not leaf for leaf in self.leaves)]
         for leaf in self.leaves:
             grads = [_np(leaf[lib].grad) for lib in LIBS]
             if any(g is None for g in grads):

@@ -692,7 +692,13 @@ class Tensor:
                  inputs=None, *, grad=None) -> None:
         """Accumulate d(self)/d(leaf) * gradient into every leaf's ``.grad``.
         ``create_graph=True`` records the backward pass itself, so ``.grad``
-        can be differentiated again (``retain_graph`` then defaults to True)."""
+        can be differentiated again (``retain_graph`` then defaults to True).
+
+        A pass that raises (a version error, an exception in a hook or a custom
+        Function, Ctrl-C) writes no ``.grad``. As in PyTorch, the nodes it ran
+        before the error have freed their saved values unless ``retain_graph``
+        was set; which nodes those are depends on the order of the pass, which
+        is not PyTorch's order node for node."""
         if grad is not None:
             gradient = grad
         if inputs is not None:
