@@ -27,7 +27,7 @@ x, y = x.astype(np.float64), y.astype(np.float64)
 init = np.random.RandomState(0)
 W, b = init.randn(2, 1), init.randn(1)
 
-model = nn.Linear(2, 1)
+model = nn.Linear(2, 1, dtype=ag.float64)   # the seed computes in float64
 model.load_state_dict({"weight": W.T, "bias": b})     # our weight is (out, in)
 loss_fn = nn.MSELoss(reduction="sum")
 opt = optim.SGD(model.parameters(), lr=1e-2)

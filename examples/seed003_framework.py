@@ -100,7 +100,7 @@ def run_loop1(lrs):
 
 
 def run_loop2():
-    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    model = nn.Sequential(nn.Linear(2, 3, dtype=ag.float64), nn.Linear(3, 1, dtype=ag.float64))
     (w0, b0), (w1, b1) = loop2_initial_weights()
     model.load_state_dict({"0.weight": w0.T, "0.bias": b0, "1.weight": w1.T, "1.bias": b1})
     opt = optim.SGD(model.parameters(), lr=0.05)

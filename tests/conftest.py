@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+import autograd_c as ag
 from autograd_c import engines
 
 ENGINES = ["c", "python"]
@@ -42,6 +43,19 @@ def engine(request):
         yield engines.available[name]
     finally:
         engines.set_engine(prev)
+
+
+@pytest.fixture
+def float64_default():
+    """Layers and Python floats in float64 for the test (the package's default
+    float dtype is float32, as PyTorch's): for comparisons against torch in
+    float64 at tight tolerances."""
+    prev = ag.get_default_dtype()
+    ag.set_default_dtype(ag.float64)
+    try:
+        yield
+    finally:
+        ag.set_default_dtype(prev)
 
 
 @pytest.fixture

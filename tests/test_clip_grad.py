@@ -93,7 +93,7 @@ def test_clip_grad_norm_float32_and_single_tensor(engine):
     p.grad = np.array([3.0, 4.0])
     assert utils.clip_grad_norm_(p, 1.0).item() == 5.0
     np.testing.assert_allclose(p.grad.data, [3 / (5 + 1e-6), 4 / (5 + 1e-6)], rtol=1e-15)
-    m = nn.Linear(3, 2)
+    m = nn.Linear(3, 2, dtype=np.float64)
     for q in m.parameters():
         q.grad = np.ones(q.shape)
     assert abs(utils.clip_grad_norm_(m.parameters(), 100.0).item() - math.sqrt(8)) < 1e-15

@@ -10,6 +10,9 @@ import pytest
 import autograd_c as ag
 from autograd_c import nn
 
+# compared with torch in float64: layers and Python floats in float64 here
+pytestmark = pytest.mark.usefixtures("float64_default")
+
 torch = pytest.importorskip("torch")
 
 

@@ -7,6 +7,9 @@ import autograd_c as ag
 from autograd_c import nn
 from conftest import needs_torch
 
+# compared with torch in float64: layers and Python floats in float64 here
+pytestmark = pytest.mark.usefixtures("float64_default")
+
 
 class Net(nn.Module):
     def __init__(self):

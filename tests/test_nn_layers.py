@@ -9,6 +9,9 @@ import pytest
 
 import autograd_c as ag
 
+# compared with torch in float64: layers and Python floats in float64 here
+pytestmark = pytest.mark.usefixtures("float64_default")
+
 torch = pytest.importorskip("torch")
 
 TOL = dict(rtol=1e-10, atol=1e-12)
@@ -314,8 +317,12 @@ def test_dtype_and_device_arguments(build, engine):
     m = build(ag.nn, dtype=np.float32, device="cpu")
     assert all(p.dtype == np.float32 for p in m.parameters())
     assert all(b.dtype in (np.float32, np.int64) for b in m.buffers())
-    m64 = build(ag.nn)
+    m64 = build(ag.nn)      # the default float dtype: float64 in this module
     assert all(p.dtype == np.float64 for p in m64.parameters())
+    ag.set_default_dtype(ag.float32)   # the package's default, as PyTorch's
+    m32 = build(ag.nn)
+    assert all(p.dtype == np.float32 for p in m32.parameters())
+    assert all(b.dtype in (np.float32, np.int64) for b in m32.buffers())
     with pytest.raises(RuntimeError, match="CPU"):
         build(ag.nn, device="cuda")
 

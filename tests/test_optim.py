@@ -8,6 +8,9 @@ import autograd_c as ag
 from autograd_c import nn, optim
 from conftest import needs_torch
 
+# compared with torch in float64: layers and Python floats in float64 here
+pytestmark = pytest.mark.usefixtures("float64_default")
+
 STEPS = 50
 
 

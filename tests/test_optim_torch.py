@@ -17,6 +17,9 @@ import autograd_c as ag
 from autograd_c import nn, optim
 from conftest import needs_torch
 
+# compared with torch in float64: layers and Python floats in float64 here
+pytestmark = pytest.mark.usefixtures("float64_default")
+
 STEPS = 25
 SHAPES = [(3, 4), (5,), (2, 2, 3)]
 NAMES = ["SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop"]

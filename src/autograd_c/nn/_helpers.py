@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..dtypes import get_default_dtype
 from . import init as _init
 
 __all__ = ["as_tensor", "const_like", "gen", "tup", "to_dtype"]
@@ -43,7 +44,8 @@ def tup(value, n, who, name="argument"):
 
 
 def to_dtype(dtype):
-    """A numpy dtype from ``dtype`` (None: float64, this package's default)."""
+    """A numpy dtype from ``dtype`` (None: the default float dtype, float32
+    unless ``set_default_dtype`` changed it, as in PyTorch)."""
     if dtype is None:
-        return np.dtype(np.float64)
+        return get_default_dtype()
     return np.dtype(getattr(dtype, "numpy_dtype", dtype))

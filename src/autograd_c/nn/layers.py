@@ -1,9 +1,10 @@
 """Basic layers: ``Linear``, ``Bilinear``, ``Identity``, ``Flatten``,
 ``Unflatten``, dropout and ``Embedding`` (PyTorch's constructor arguments,
 attribute names, parameter shapes and default initialisation). Every layer
-takes ``dtype=`` (float64 by default, this package's default) and
-``device="cpu"``; random draws come from ``generator=`` (numpy or
-autograd_c) or the generator ``autograd_c.manual_seed`` resets."""
+takes ``dtype=`` (by default the default float dtype: float32 unless
+``set_default_dtype`` says otherwise, as in PyTorch) and ``device="cpu"``;
+random draws come from ``generator=`` (numpy or autograd_c) or the generator
+``autograd_c.manual_seed`` resets."""
 from __future__ import annotations
 
 import math
