@@ -366,3 +366,17 @@ def test_forward_mode_through_an_inplace_on_a_view(engine):
         out = f(fwAD.make_dual(ag.tensor(x0), ag.tensor(t0)))
         tangent = fwAD.unpack_dual(out).tangent
     np.testing.assert_allclose(tangent.data, ref.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_views_of_a_detached_tensor_do_not_touch_the_base_history(engine):
+    def program(m, w):
+        a = w * 2
+        v = a.detach()[0:2]
+        v.add_(w[1:])                  # v's own history; a keeps mul's
+        a.mul_(w)                      # the detached view gets no history
+        u = a.detach()[1:]
+        assert v.requires_grad and not u.requires_grad
+        loss = (a * a).sum() + (v * v).sum()
+        loss.backward()
+        return [a, v, u, loss, w.grad]
+    check(program)

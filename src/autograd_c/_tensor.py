@@ -386,9 +386,11 @@ class Tensor:
                                  or np.may_share_memory(self.data, sd)):
             root = src if src._base is None else src._base
             self._base = root
-            if not _nondefault[0] or _gm.grad_enabled:
+            if (src._base is None or src._rg) and (not _nondefault[0] or _gm.grad_enabled):
                 # a differentiable view: in-place on it rebases the root's
-                # history, as PyTorch's CopySlices (see _views)
+                # history, as PyTorch's CopySlices (see _views). Not a view
+                # of a detach() (nor of a view outside the graph, a rare
+                # case left out so that detach() stays cheap)
                 _note_view(_weakref(self))
                 if len(_PENDING) > 1024:
                     _views.flush()

@@ -23,9 +23,13 @@ was made.
 
 Views made while grad mode is on are registered here (weakly) against their
 root base; in-place on a registered view follows the rules above. A tensor
-sharing memory without being registered (``detach()``, a view made under
-``no_grad``) is written as a tensor of its own: its base's history is not
-changed.
+sharing memory without being registered (``detach()`` and views of it, a
+view made under ``no_grad``, a view of a view of a tensor outside the graph)
+is written as a tensor of its own: its base's history is not changed.
+PyTorch differs in two corners: it raises for a view made under no_grad and
+written in place with grad (here: written as its own tensor), and a node
+that saved an in-place result made through a view (``v.exp_()``) keeps a
+private copy here, so writing ``v`` again later does not invalidate it.
 """
 from __future__ import annotations
 
