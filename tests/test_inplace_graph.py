@@ -380,3 +380,19 @@ def test_views_of_a_detached_tensor_do_not_touch_the_base_history(engine):
         loss.backward()
         return [a, v, u, loss, w.grad]
     check(program)
+
+
+def test_augmented_assignment_through_an_index_like_torch(engine):
+    # ``a[i] *= x`` is getitem (a view), in-place on it, then setitem back
+    def program(m, w):
+        a = w.reshape(3, 1) * m.ones(3, 2, dtype=m.float64)
+        for i in range(3):
+            a[i] *= w[i]
+            a[i, 1:] += w[2 - i]
+        b = m.zeros(2, 3, dtype=m.float64)
+        b[0] += w
+        b[1, ::2] -= w[:2] * 4
+        loss = (a ** 2).sum() + (b * w).sum()
+        loss.backward()
+        return [a, b, loss, w.grad]
+    check(program)
