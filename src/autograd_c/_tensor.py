@@ -13,17 +13,22 @@ recording and backward.
 from __future__ import annotations
 
 from typing import Any, Optional, Tuple, Union
+from weakref import ref as _weakref
 
 import numpy as np
 
+from . import _views
 from . import dtypes as _dtypes
 from . import ops as _ops
+from ._views import _PENDING
+from .grad_mode import nondefault as _nondefault
 from .grad_mode import state as _gm
 from .ops.composites import PROPERTIES as _PROPERTIES
 
 __all__ = ["Tensor", "Size"]
 
 _FLOAT_KINDS = "f"
+_note_view = _PENDING.append
 Axis = Union[None, int, Tuple[int, ...]]
 
 
@@ -379,7 +384,16 @@ class Tensor:
         base, sd = self.data.base, src.data
         if base is not None and (base is sd or base is sd.base
                                  or np.may_share_memory(self.data, sd)):
-            self._base = src if src._base is None else src._base
+            root = src if src._base is None else src._base
+            self._base = root
+            if (src._base is None or src._rg) and (not _nondefault[0] or _gm.grad_enabled):
+                # a differentiable view: in-place on it rebases the root's
+                # history, as PyTorch's CopySlices (see _views). Not a view
+                # of a detach() (nor of a view outside the graph, a rare
+                # case left out so that detach() stays cheap)
+                _note_view(_weakref(self))
+                if len(_PENDING) > 1024:
+                    _views.flush()
         return self
 
     # -- conversion ----------------------------------------------------------
@@ -581,13 +595,21 @@ class Tensor:
                                f"use the out-of-place op")
 
     def fill_(self, value) -> "Tensor":
-        """Set every element to ``value`` (a number or a one-element tensor)."""
-        self._check_inplace_leaf("fill_()")
+        """Set every element to ``value`` (a number or a one-element tensor);
+        in the graph (as PyTorch) when this tensor is in it or ``value``
+        requires grad."""
         if isinstance(value, Tensor):
             if value.data.size != 1:
                 raise RuntimeError(f"fill_() only supports 0-dimension value tensor but got "
                                    f"tensor with {value.data.ndim} dimensions")
+            if (_gm.grad_enabled and (self._rg or value._rg)) or _gm.fwd_ad is not None:
+                return self._inplace_recorded(_ops.index_put, (_ops.reshape(value, shape=()),),
+                                              {"index": Ellipsis}, "fill_")
             value = value.data.reshape(())
+        elif (_gm.grad_enabled and self._rg) or _gm.fwd_ad is not None:
+            return self._inplace_recorded(
+                _ops.index_put, (np.asarray(value, dtype=self.data.dtype),),
+                {"index": Ellipsis}, "fill_")
         self.data[...] = value
         self.mark_modified()
         return self
@@ -615,8 +637,14 @@ class Tensor:
 
     def copy_(self, src, non_blocking: bool = False) -> "Tensor":
         """Copy ``src`` (broadcast to this shape, converted to this dtype) into
-        this tensor's memory."""
-        self._check_inplace_leaf("copy_()")
+        this tensor's memory; in the graph (as PyTorch) when this tensor is in
+        it or ``src`` requires grad (the gradient reaches ``src``, summed over
+        the broadcast dims)."""
+        if (_gm.grad_enabled and (self._rg or (isinstance(src, Tensor) and src._rg))) \
+                or _gm.fwd_ad is not None:
+            if isinstance(src, Tensor) and src.dtype != self.dtype:
+                src = src.to(self.dtype)
+            return self._inplace_recorded(_ops.index_put, (src,), {"index": Ellipsis}, "copy_")
         arr = src.data if isinstance(src, Tensor) else np.asarray(src)
         try:
             np.copyto(self.data, np.broadcast_to(arr, self.data.shape), casting="unsafe")
@@ -829,22 +857,21 @@ class Tensor:
             raise TypeError(f"in-place {op.name}_: result type {np.asarray(out).dtype} can't be "
                             f"cast to the tensor's dtype {self.dtype}: {e}") from None
 
-    def _inplace_recorded(self, op, args, kw) -> "Tensor":
+    def _inplace_recorded(self, op, args, kw, who=None) -> "Tensor":
         """In place, in the graph (as PyTorch): this tensor's memory gets the
         result, its history becomes the op (gradients flow through it to the
         old value and to ``args``), and its version is bumped, so a node that
-        saved the old value raises if it is ever run."""
-        if self._node is None and self._rg:
+        saved the old value raises if it is ever run. On a view, its base's
+        history is rebased too (``_views``); views of this tensor become views
+        of its new history."""
+        if self._node is None and self._rg and _gm.grad_enabled:
             raise RuntimeError(
                 f"a leaf Variable that requires grad is being used in an in-place operation "
-                f"({op.name}_ on a tensor of shape {self.shape}); wrap the update in "
-                f"autograd_c.no_grad()")
+                f"({who or op.name + '_'} on a tensor of shape {self.shape}); wrap the update "
+                f"in autograd_c.no_grad()")
         base = self._base
-        if base is not None and base._rg:
-            raise RuntimeError(
-                f"in-place {op.name}_ on a view of a tensor that is part of the autograd graph "
-                f"(view of shape {self.shape}) is not supported: write base[index] = value on "
-                f"the tensor it views instead")
+        if base is not None and _views.is_view_of(self, base):
+            return _views.inplace_on_view(self, op, args, kw, who)
         r = self._engine.apply(op, (self, *args), kw)
         old = self.data
         if r.data.shape != old.shape:
@@ -863,6 +890,8 @@ class Tensor:
         if _gm.fwd_ad is not None:           # forward AD: the tangent moves in too
             from .autograd.forward_ad import _move_tangent
             _move_tangent(r, self)
+        if (_PENDING or _views._VIEWS) and _views.has_views(self):
+            _views.refresh_views(self)
         return self
 
     def mark_modified(self) -> None:
@@ -890,10 +919,11 @@ class Tensor:
         return self._inplace(_ops.div, np.true_divide, other)
 
     def zero_(self) -> "Tensor":
-        with_grad = self._rg and _gm.grad_enabled and self._node is None
-        if with_grad:
-            raise RuntimeError(f"zero_(): in-place op on a leaf tensor of shape {self.shape} "
-                               f"that requires grad")
+        """Set every element to 0 (in the graph when this tensor is: its
+        gradient is then zero, as PyTorch's)."""
+        if (_gm.grad_enabled and self._rg) or _gm.fwd_ad is not None:
+            return self._inplace_recorded(_ops.index_put, (np.zeros((), self.data.dtype),),
+                                          {"index": Ellipsis}, "zero_")
         self.data[...] = 0
         self.mark_modified()
         return self
@@ -904,7 +934,8 @@ class Tensor:
         the old contents (outside ``index``) and ``value``."""
         if (_gm.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg))) \
                 or _gm.fwd_ad is not None:
-            self._inplace_recorded(_ops.index_put, (value,), {"index": _index_data(index)})
+            self._inplace_recorded(_ops.index_put, (value,), {"index": _index_data(index)},
+                                   "setitem")
             return
         index = _index_data(index)
         value = value.data if isinstance(value, Tensor) else value

@@ -56,8 +56,12 @@ def _diag(v, n):
 
 
 def _is_zero(x):
-    data = x.data if hasattr(x, "_engine") else x
-    return not np.any(data)
+    """True when ``x`` is all zeros and not a function of anything (a
+    gradient that requires grad is kept even when zero: forward mode
+    differentiates the VJP with respect to it, at zero)."""
+    if hasattr(x, "_engine"):
+        return not x.requires_grad and not np.any(x.data)
+    return not np.any(x)
 
 
 def _square(who, shape):

@@ -132,6 +132,12 @@ class logcumsumexp:
         low = np.isneginf(_data(out))
         if low.any():
             out = where(low, 0.0, out)
+        if hasattr(g, "_engine") and g.requires_grad:
+            # g is itself differentiated (forward mode differentiates the VJP
+            # with respect to g, at g = 0): the form linear in g, shifted by
+            # the constant m = max(out) along d to keep exp in range
+            m = np.max(_data(out), axis=d, keepdims=True)
+            return (exp(x - m) * _rev_cumsum(g * exp(m - out), d),)
         parts = []
         for mask, sign in ((gd > 0, 1.0), (gd < 0, -1.0)):
             if not mask.any():
