@@ -24,6 +24,11 @@ Workloads (float64 unless named ``_f32``):
   ``h = h * a + b`` (each ``*`` and each ``+`` is one op), a and b leaves that
   require grad, then ``h.sum()`` and backward; reported per op (time / 400).
 - ``elementwise_chain_f32``: ``elementwise_chain`` in float32, as ``tiny_mlp_f32``.
+- ``cnn_step``: one training step of the digits CNN of
+  ``examples/train_digits_cnn.py`` (``workload_cnn``): batch 64 of 1x8x8,
+  float32, conv-BN-ReLU x2, 2x2 max pool, dropout, linear, cross-entropy,
+  Adam; the floor is the same step written by hand in numpy. Every timed
+  table also shows each system's median relative to torch (``x torch``).
 - ``chain_1m``: a chain of 1,000,000 ops ``h = h * 1.0`` on 4 floats, forward +
   backward (10,000 ops with --quick); each system in a fresh subprocess: time
   and peak memory above the child's baseline.

@@ -67,6 +67,10 @@ def run_timed(w, args, systems, installed, rounds, result):
         ok = np.isclose(losses[s], losses[FLOOR], rtol=rtol, atol=atol)
         e["matches_floor"] = bool(ok)
         entry["systems"][s] = e
+    if "torch" in avail:                  # every row also relative to PyTorch
+        torch_med = statistics.median(samples["torch"])
+        for s in avail:
+            entry["systems"][s]["ratio_to_torch"] = statistics.median(samples[s]) / torch_med
     if is_chain(w) and "c" in avail and "python" in avail:
         key = "compiled_over_pure_elementwise" + ("_f32" if w.endswith("_f32") else "")
         result["ratios"][key] = (

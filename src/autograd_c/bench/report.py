@@ -32,15 +32,16 @@ def table(headers, rows):
 
 
 def _timed_rows(w, entry):
-    headers = ["system", "median", "min", "x floor", "per op" if is_chain(w)
+    headers = ["system", "median", "min", "x floor", "x torch", "per op" if is_chain(w)
                else "rounds", "check"]
     rows = []
     for s, e in entry["systems"].items():
         if not isinstance(e, dict):
-            rows.append([s, e, "", "", "", ""])
+            rows.append([s, e, "", "", "", "", ""])
             continue
         rows.append([s, fmt_time(e["median_s"]), fmt_time(e["min_s"]),
                      f"{e['ratio_to_floor']:.2f}",
+                     f"{e['ratio_to_torch']:.2f}" if "ratio_to_torch" in e else "",
                      fmt_time(e["per_op_s"]) if "per_op_s" in e else str(e["rounds"]),
                      "ok" if e["matches_floor"] else "LOSS DIFFERS"])
     return headers, rows, []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .workloads import chain_data, chain_reps, dtype_of, is_chain, is_mlp, mlp_data
+from .workloads import MODELS, chain_data, chain_reps, dtype_of, is_chain, is_mlp, mlp_data
 
 SYSTEMS = ("numpy", "c", "python", "torch", "autograd")
 FLOOR = "numpy"
@@ -244,4 +244,6 @@ def build_step(workload, system):
         return BUILDERS["mlp"][system](*mlp_data(workload))
     if is_chain(workload):
         return BUILDERS["chain"][system](*chain_data(dtype=dtype_of(workload)))
+    if workload in MODELS:
+        return MODELS[workload].build_step(system)
     raise ValueError(workload)

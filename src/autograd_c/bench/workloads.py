@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import workload_cnn
+
+# model workloads, one module each: NAME, DESCRIPTION, DTYPE, build_step(system)
+MODELS = {m.NAME: m for m in (workload_cnn,)}
+
 MLP_SIZES = {  # batch, input, hidden, output
     "tiny_mlp": (32, 64, 64, 10),
     "small_mlp": (64, 256, 256, 10),
@@ -26,7 +31,7 @@ MEM_OPS_QUICK = 20
 FLOAT32 = {"tiny_mlp_f32": "tiny_mlp", "elementwise_chain_f32": "elementwise_chain"}
 
 TIMED = ("tiny_mlp", "tiny_mlp_f32", "elementwise_chain", "elementwise_chain_f32",
-         "small_mlp", "large_mlp")
+         "small_mlp", "large_mlp") + tuple(MODELS)
 SUBPROCESS = ("chain_1m", "memory_1mb_chain")
 WORKLOADS = TIMED + SUBPROCESS
 
@@ -42,6 +47,7 @@ DESCRIPTIONS = {
     "chain_1m": "chain of h = h * 1.0 on 4 floats, forward + backward, fresh subprocess",
     "memory_1mb_chain": "h = tanh(h) on 131072 floats (1 MB), forward + backward, "
                         "fresh subprocess",
+    **{name: m.DESCRIPTION for name, m in MODELS.items()},
 }
 
 
@@ -52,6 +58,8 @@ def base_workload(name):
 
 def dtype_of(name):
     """The floating dtype workload ``name`` computes in."""
+    if name in MODELS:
+        return MODELS[name].DTYPE
     return np.float32 if name in FLOAT32 else np.float64
 
 

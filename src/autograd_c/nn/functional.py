@@ -584,17 +584,21 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"Expected more than 1 value per channel when training, got "
                              f"input size {tuple(x.shape)}")
         mean, c, var = _moments(x, dims)
-        y = c / (var + eps).sqrt()
         if running_mean is not None:
             _update(running_mean, mean.data.reshape(-1), momentum)
         if running_var is not None:
             _update(running_var, var.data.reshape(-1) * (count / (count - 1)), momentum)
+        scale = (var + eps).rsqrt()
     else:
         rm = running_mean.data if isinstance(running_mean, Tensor) else np.asarray(running_mean)
         rv = running_var.data if isinstance(running_var, Tensor) else np.asarray(running_var)
-        y = (x - rm.reshape(shape)) / np.sqrt(rv.reshape(shape) + eps)
+        c = x - rm.reshape(shape)
+        scale = 1.0 / np.sqrt(rv.reshape(shape) + eps)
+    # per-channel work on (1, C, 1, ...) arrays, then one multiply and one add
+    # over the whole input (and their VJPs)
     if weight is not None:
-        y = y * _t(weight).reshape(shape)
+        scale = _t(weight).reshape(shape) * scale
+    y = c * scale
     if bias is not None:
         y = y + _t(bias).reshape(shape)
     return y

@@ -166,6 +166,12 @@ class put_along_dim_add:
             return out, (indices, dim)
         nd = out.ndim
         d = dim % nd
+        if (indices.shape[d] == 1 and np.shape(g) == indices.shape
+                and all(indices.shape[k] == shape[k] for k in range(nd) if k != d)):
+            # one index per slice along dim (a max/argmax pick): no two land on
+            # the same element, so a plain put does (much faster than add.at)
+            np.put_along_axis(out, indices, g, d)
+            return out, (indices, dim)
         grids = np.indices(indices.shape, sparse=True)
         # a dim of size 1 that broadcast in the forward collects every row
         full = tuple(indices if k == d else (grids[k] if shape[k] != 1 else 0)

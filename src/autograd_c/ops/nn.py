@@ -19,6 +19,32 @@ try:                                    # scipy is optional: numpy has no erf
 except ImportError:                     # pragma: no cover - depends on the install
     _erf_fn = np.vectorize(math.erf, otypes=[np.float64])
 
+try:                                    # col2im as a sparse product (else numpy adds)
+    from scipy import sparse as _sparse
+except ImportError:                     # pragma: no cover - depends on the install
+    _sparse = None
+
+_SPARSE_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
+_scatter_cache: dict = {}
+
+
+def _scatter_matrix(hp, wp, kh, kw, dh, dw, sh, sw, ho, wo, dtype):
+    """The (Hp*Wp, kh*kw*L) 0/1 CSR matrix taking one plane's blocks, in
+    im2col's (kernel row, kernel column, position) order, to their summed
+    positions in the padded plane: col2im of every plane is one product."""
+    key = (hp, wp, kh, kw, dh, dw, sh, sw, ho, wo, np.dtype(dtype))
+    m = _scatter_cache.get(key)
+    if m is None:
+        rows = np.arange(kh)[:, None, None, None] * dh + np.arange(ho)[None, None, :, None] * sh
+        cols = np.arange(kw)[None, :, None, None] * dw + np.arange(wo)[None, None, None, :] * sw
+        target = (rows * wp + cols).ravel()
+        m = _sparse.csr_matrix((np.ones(target.size, dtype=dtype),
+                                (target, np.arange(target.size))), shape=(hp * wp, target.size))
+        if len(_scatter_cache) >= 64:
+            _scatter_cache.clear()
+        _scatter_cache[key] = m
+    return m
+
 
 def _blocks(size, k, d, p, s, who):
     """Number of sliding positions along one spatial dim."""
@@ -29,13 +55,22 @@ def _blocks(size, k, d, p, s, who):
     return n
 
 
+def _tiles(h, w, kh, kw, dh, dw, ph, pw, sh, sw, ho, wo):
+    """Whether the windows tile the (unpadded) input exactly, side by side
+    without overlap or gaps (2x2 pooling with stride 2 on an even size):
+    im2col and col2im are then a transposing copy."""
+    return (kh * kw > 1 and (sh, sw) == (kh, kw) and dh == dw == 1 and ph == pw == 0
+            and h == kh * ho and w == kw * wo)
+
+
 @op("im2col")
 class im2col:
     """``F.unfold`` of a (N, C, H, W) array: (N, C*kh*kw, L) with the
     channel-major, then kernel-row, kernel-column order of PyTorch, ``L`` the
     sliding positions (row-major). Zero padding, dilation and stride as
-    ``torch.nn.functional.unfold``. Built with numpy stride tricks
-    (``sliding_window_view``), one copy. VJP: ``col2im``."""
+    ``torch.nn.functional.unfold``. A strided view (``as_strided``) of the
+    zero-padded input, copied once; windows tiling the input without overlap
+    (2x2 pooling) are one transposing copy. VJP: ``col2im``."""
 
     def forward(input, kernel_size=(1, 1), dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
         x = np.asarray(input)
@@ -45,15 +80,25 @@ class im2col:
         (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_size, dilation, padding, stride
         ho = _blocks(h, kh, dh, ph, sh, "im2col")
         wo = _blocks(w, kw, dw, pw, sw, "im2col")
+        ctx = ((h, w), kernel_size, dilation, padding, stride)
+        if _tiles(h, w, kh, kw, dh, dw, ph, pw, sh, sw, ho, wo):
+            # windows side by side covering the input (pooling): one transposing copy
+            out = x.reshape(n, c, ho, kh, wo, kw).transpose(0, 1, 3, 5, 2, 4)
+            return np.ascontiguousarray(out).reshape(n, c * kh * kw, ho * wo), ctx
         if ph or pw:
-            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-        win = np.lib.stride_tricks.sliding_window_view(
-            x, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-        # (N, C, positions_h, positions_w, window_h, window_w) -> the strided picks
-        win = win[:, :, :sh * (ho - 1) + 1:sh, :sw * (wo - 1) + 1:sw, ::dh, ::dw]
-        out = np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw,
-                                                                            ho * wo)
-        return out, ((h, w), kernel_size, dilation, padding, stride)
+            padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+            padded[:, :, ph:ph + h, pw:pw + w] = x
+            x = padded
+        # (N, C, kernel_h, kernel_w, positions_h, positions_w): a strided view of
+        # the input, copied once by the reshape
+        s0, s1, s2, s3 = x.strides
+        win = np.lib.stride_tricks.as_strided(
+            x, (n, c, kh, kw, ho, wo), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw),
+            writeable=False)
+        out = win.reshape(n, c * kh * kw, ho * wo)
+        if np.may_share_memory(out, x):     # reshape gave a view (1x1 kernel): copy
+            out = out.copy()
+        return out, ctx
 
     def backward(ctx, g, needs):
         size, k, d, p, s = ctx
@@ -64,7 +109,9 @@ class im2col:
 class col2im:
     """``F.fold``: (N, C*kh*kw, L) blocks summed into (N, C, H, W) at their
     sliding positions (overlaps add). The adjoint of ``im2col``, which is its
-    VJP."""
+    VJP. With scipy, one sparse 0/1 matrix product for all planes (cached per
+    geometry); without it, one strided add per kernel offset; windows tiling
+    the output (2x2 pooling) are one transposing copy."""
 
     def forward(input, output_size=(1, 1), kernel_size=(1, 1), dilation=(1, 1),
                 padding=(0, 0), stride=(1, 1)):
@@ -83,7 +130,20 @@ class col2im:
         n, ck, _ = cols.shape
         c = ck // (kh * kw)
         blocks = cols.reshape(n, c, kh, kw, ho, wo)
-        out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+        if _tiles(h, w, kh, kw, dh, dw, ph, pw, sh, sw, ho, wo):
+            # non-overlapping windows covering the output: one transposing copy
+            out = np.ascontiguousarray(blocks.transpose(0, 1, 4, 2, 5, 3))
+            return out.reshape(n, c, h, w), (kernel_size, dilation, padding, stride)
+        hp, wp = h + 2 * ph, w + 2 * pw
+        if _sparse is not None and cols.dtype in _SPARSE_DTYPES and cols.size:
+            # every plane at once: (Hp*Wp, kh*kw*L) scatter matrix @ (kh*kw*L, N*C)
+            m = _scatter_matrix(hp, wp, kh, kw, dh, dw, sh, sw, ho, wo, cols.dtype)
+            out = np.asarray(m @ cols.reshape(n * c, kh * kw * ho * wo).T).T
+            out = out.reshape(n, c, hp, wp)
+            if ph or pw:
+                out = out[:, :, ph:ph + h, pw:pw + w]
+            return np.ascontiguousarray(out), (kernel_size, dilation, padding, stride)
+        out = np.zeros((n, c, hp, wp), dtype=cols.dtype)
         for i in range(kh):
             r0 = i * dh
             for j in range(kw):
