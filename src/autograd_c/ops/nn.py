@@ -19,33 +19,6 @@ try:                                    # scipy is optional: numpy has no erf
 except ImportError:                     # pragma: no cover - depends on the install
     _erf_fn = np.vectorize(math.erf, otypes=[np.float64])
 
-try:                                    # col2im as a sparse product (else numpy adds)
-    from scipy import sparse as _sparse
-except ImportError:                     # pragma: no cover - depends on the install
-    _sparse = None
-
-_SPARSE_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
-_scatter_cache: dict = {}
-
-
-def _scatter_matrix(hp, wp, kh, kw, dh, dw, sh, sw, ho, wo, dtype):
-    """The (Hp*Wp, kh*kw*L) 0/1 CSR matrix taking one plane's blocks, in
-    im2col's (kernel row, kernel column, position) order, to their summed
-    positions in the padded plane: col2im of every plane is one product."""
-    key = (hp, wp, kh, kw, dh, dw, sh, sw, ho, wo, np.dtype(dtype))
-    m = _scatter_cache.get(key)
-    if m is None:
-        rows = np.arange(kh)[:, None, None, None] * dh + np.arange(ho)[None, None, :, None] * sh
-        cols = np.arange(kw)[None, :, None, None] * dw + np.arange(wo)[None, None, None, :] * sw
-        target = (rows * wp + cols).ravel()
-        m = _sparse.csr_matrix((np.ones(target.size, dtype=dtype),
-                                (target, np.arange(target.size))), shape=(hp * wp, target.size))
-        if len(_scatter_cache) >= 64:
-            _scatter_cache.clear()
-        _scatter_cache[key] = m
-    return m
-
-
 def _blocks(size, k, d, p, s, who):
     """Number of sliding positions along one spatial dim."""
     n = (size + 2 * p - d * (k - 1) - 1) // s + 1
@@ -109,9 +82,8 @@ class im2col:
 class col2im:
     """``F.fold``: (N, C*kh*kw, L) blocks summed into (N, C, H, W) at their
     sliding positions (overlaps add). The adjoint of ``im2col``, which is its
-    VJP. With scipy, one sparse 0/1 matrix product for all planes (cached per
-    geometry); without it, one strided add per kernel offset; windows tiling
-    the output (2x2 pooling) are one transposing copy."""
+    VJP. One strided add per kernel offset; windows tiling the output (2x2
+    pooling) are one transposing copy."""
 
     def forward(input, output_size=(1, 1), kernel_size=(1, 1), dilation=(1, 1),
                 padding=(0, 0), stride=(1, 1)):
@@ -135,14 +107,6 @@ class col2im:
             out = np.ascontiguousarray(blocks.transpose(0, 1, 4, 2, 5, 3))
             return out.reshape(n, c, h, w), (kernel_size, dilation, padding, stride)
         hp, wp = h + 2 * ph, w + 2 * pw
-        if _sparse is not None and cols.dtype in _SPARSE_DTYPES and cols.size:
-            # every plane at once: (Hp*Wp, kh*kw*L) scatter matrix @ (kh*kw*L, N*C)
-            m = _scatter_matrix(hp, wp, kh, kw, dh, dw, sh, sw, ho, wo, cols.dtype)
-            out = np.asarray(m @ cols.reshape(n * c, kh * kw * ho * wo).T).T
-            out = out.reshape(n, c, hp, wp)
-            if ph or pw:
-                out = out[:, :, ph:ph + h, pw:pw + w]
-            return np.ascontiguousarray(out), (kernel_size, dilation, padding, stride)
         out = np.zeros((n, c, hp, wp), dtype=cols.dtype)
         for i in range(kh):
             r0 = i * dh
