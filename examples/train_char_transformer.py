@@ -204,7 +204,7 @@ def run(lib, name, data_args, steps, init_state, dtype, n_sample, engine=None):
         copy_state(init_state, model, lib)
         opt, sched = make_optimizer(lib, model, steps)
         losses, times = [], []
-        for step in range(steps):
+        for _ in range(steps):
             x, y = data.batch(batch)
             t0 = time.perf_counter()
             loss, _ = train_step(lib, model, opt, sched, lib.tensor(x), lib.tensor(y))

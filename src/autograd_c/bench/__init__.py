@@ -24,6 +24,10 @@ Workloads (float64 unless named ``_f32``):
   ``h = h * a + b`` (each ``*`` and each ``+`` is one op), a and b leaves that
   require grad, then ``h.sum()`` and backward; reported per op (time / 400).
 - ``elementwise_chain_f32``: ``elementwise_chain`` in float32, as ``tiny_mlp_f32``.
+- ``transformer_step``: one training step of the character-level transformer
+  of ``examples/train_char_transformer.py`` in float32 (forward, backward,
+  ``clip_grad_norm_``, AdamW, LR schedule); the floor is the same step by hand
+  in numpy (``workload_transformer``); HIPS autograd: not applicable.
 - ``chain_1m``: a chain of 1,000,000 ops ``h = h * 1.0`` on 4 floats, forward +
   backward (10,000 ops with --quick); each system in a fresh subprocess: time
   and peak memory above the child's baseline.
@@ -44,6 +48,7 @@ The package, one concern per module:
 - ``workloads``: names, sizes, descriptions, starting data;
 - ``systems``: each system's ``step()`` for the timed workloads (numpy floor,
   the two engines, torch, HIPS autograd);
+- ``workload_transformer``: ``transformer_step`` (its systems' steps and floor);
 - ``timing``: interleaved in-process rounds;
 - ``isolated``: the fresh-interpreter workloads (time and peak memory);
 - ``report``: tables and run metadata;

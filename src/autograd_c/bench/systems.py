@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .workloads import chain_data, chain_reps, dtype_of, is_chain, is_mlp, mlp_data
+from .workloads import EXTRA, chain_data, chain_reps, dtype_of, is_chain, is_mlp, mlp_data
 
 SYSTEMS = ("numpy", "c", "python", "torch", "autograd")
 FLOOR = "numpy"
@@ -240,6 +240,8 @@ BUILDERS = {
 
 def build_step(workload, system):
     """``step()`` of timed ``workload`` on ``system``, from the shared start."""
+    if workload in EXTRA:
+        return EXTRA[workload].build(system)
     if is_mlp(workload):
         return BUILDERS["mlp"][system](*mlp_data(workload))
     if is_chain(workload):

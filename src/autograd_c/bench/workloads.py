@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import workload_transformer as _xfmr
+
 MLP_SIZES = {  # batch, input, hidden, output
     "tiny_mlp": (32, 64, 64, 10),
     "small_mlp": (64, 256, 256, 10),
@@ -23,10 +25,11 @@ MEM_OPS_QUICK = 20
 
 # float32 twins: the same math and starting numbers (rounded to float32) in
 # float32 for every system, the floor and torch included
-FLOAT32 = {"tiny_mlp_f32": "tiny_mlp", "elementwise_chain_f32": "elementwise_chain"}
+FLOAT32 = {"tiny_mlp_f32": "tiny_mlp", "elementwise_chain_f32": "elementwise_chain",
+           _xfmr.NAME: _xfmr.NAME}
 
 TIMED = ("tiny_mlp", "tiny_mlp_f32", "elementwise_chain", "elementwise_chain_f32",
-         "small_mlp", "large_mlp")
+         "small_mlp", "large_mlp", _xfmr.NAME)
 SUBPROCESS = ("chain_1m", "memory_1mb_chain")
 WORKLOADS = TIMED + SUBPROCESS
 
@@ -42,7 +45,10 @@ DESCRIPTIONS = {
     "chain_1m": "chain of h = h * 1.0 on 4 floats, forward + backward, fresh subprocess",
     "memory_1mb_chain": "h = tanh(h) on 131072 floats (1 MB), forward + backward, "
                         "fresh subprocess",
+    _xfmr.NAME: _xfmr.DESCRIPTION,
 }
+NOT_APPLICABLE = "not applicable"
+EXTRA = {_xfmr.NAME: _xfmr}     # workloads with their own module: build(system), SYSTEMS
 
 
 def base_workload(name):
