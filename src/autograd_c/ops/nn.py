@@ -20,6 +20,52 @@ except ImportError:                     # pragma: no cover - depends on the inst
     _erf_fn = np.vectorize(math.erf, otypes=[np.float64])
 
 
+# erf in float32 arithmetic (a float32 GELU otherwise spends most of its time
+# in erf): below 1, erf(a) = a * P(a^2); from 1 to 4, erf(a) = 1 - exp(-a^2) *
+# Q((a - 2.5) / 1.5) (Q ~ erfcx); beyond, 1. P (degree 6) and Q (degree 11)
+# are least-squares fits in relative error against a float64 erf (P: 1.3e-9,
+# Q: 3e-8); the results are within 3 ulp of the correctly rounded erf (mean
+# 0.4 ulp). The two branches are combined bitwise (np.where with a random
+# mask costs far more than the polynomials).
+_ERF_P = np.array([1.1283791656845137, -0.3761262555265446, 0.1128358211956339,
+                   -0.026853686332041476, 0.005188090330054032, -0.0008008115909327691,
+                   7.847017966423103e-05], dtype=np.float32)
+_ERF_Q = np.array([0.21080635884138268, -0.11152104077211317, 0.0561108903250099,
+                   -0.027004977284196627, 0.012484594123921004, -0.005571633001992164,
+                   0.0024242930541326264, -0.0010070917932243492, 0.00036971301424445287,
+                   -0.00015413162833620244, 9.565894815294877e-05, -3.317931093293893e-05],
+                  dtype=np.float32)
+
+
+def _horner(c, z):
+    acc = z * c[-1]
+    acc += c[-2]
+    for k in c[-3::-1]:
+        acc *= z
+        acc += k
+    return acc
+
+
+def _erf_f32(x):
+    """erf of a float32 array (see above); NaN stays NaN, +-inf give +-1,
+    -0.0 gives -0.0."""
+    a = np.abs(x)
+    small = a * _horner(_ERF_P, a * a)
+    b = np.minimum(a, np.float32(4.0))
+    big = np.float32(1.0) - np.exp(-(b * b)) * _horner(_ERF_Q, (b - np.float32(2.5))
+                                                        * np.float32(1.0 / 1.5))
+    keep = (a < np.float32(1.0)).view(np.uint8).astype(np.uint32)
+    keep *= np.uint32(0xFFFFFFFF)           # all ones where ``a < 1``, else zero
+    bits = small.view(np.uint32)
+    bits &= keep
+    keep ^= np.uint32(0xFFFFFFFF)
+    keep &= big.view(np.uint32)
+    bits |= keep                            # (NaN: ``big`` is NaN, np.minimum keeps it)
+    keep = x.view(np.uint32) & np.uint32(0x80000000)
+    bits |= keep                            # erf(-a) = -erf(a): x's sign bit
+    return bits.view(np.float32)
+
+
 def _blocks(size, k, d, p, s, who):
     """Number of sliding positions along one spatial dim."""
     n = (size + 2 * p - d * (k - 1) - 1) // s + 1
@@ -107,6 +153,8 @@ class nn_erf:
 
     def forward(input):
         x = np.asarray(input)
+        if x.dtype == np.float32 and x.size > 64:
+            return _erf_f32(x), input
         out = _erf_fn(x)
         return np.asarray(out, dtype=x.dtype if x.dtype.kind == "f" else np.float64), input
 
