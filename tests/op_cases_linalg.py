@@ -70,6 +70,11 @@ CASES = {
     # ---- products
     "mm": (lambda m, a, b: m.mm(a, b) * 2, [(2, 3), (3, 4)], None, ["matmul"]),
     "bmm": (lambda m, a, b: a.bmm(b) ** 2, [(2, 2, 3), (2, 3, 2)], None, ["matmul"]),
+    # a stack times one matrix (flattened to one product), contiguous or not
+    "matmul_stack_matrix": (lambda m, a, b: (a @ b) ** 2, [(2, 3, 4), (4, 5)], None,
+                            ["matmul"]),
+    "matmul_stack_matrix_strided": (lambda m, a, b: (a.transpose(0, 1) @ b) ** 2,
+                                    [(3, 2, 2, 4), (4, 3)], None, ["matmul"]),
     "mv": (lambda m, a, v: m.mv(a, v) ** 2, [(2, 3), (3,)], None, ["matmul"]),
     "dot": (lambda m, a, b: m.dot(a, b) * a, [(3,), (3,)], None, ["matmul"]),
     "vdot": (lambda m, a, b: a.vdot(b) ** 2, [(4,), (4,)], None, ["matmul"]),

@@ -97,6 +97,10 @@ def test_clip_grad_norm_float32_and_single_tensor(engine):
     for q in m.parameters():
         q.grad = np.ones(q.shape)
     assert abs(utils.clip_grad_norm_(m.parameters(), 100.0).item() - math.sqrt(8)) < 1e-15
+    # a generator that must clip: it is read once for the norm AND the scaling
+    assert abs(utils.clip_grad_norm_(m.parameters(), 1.0).item() - math.sqrt(8)) < 1e-15
+    for q in m.parameters():
+        np.testing.assert_allclose(q.grad.data, 1.0 / (math.sqrt(8) + 1e-6), rtol=1e-15)
 
 
 @needs_torch

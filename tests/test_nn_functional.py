@@ -267,3 +267,42 @@ def test_functional_errors(engine):
         F.embedding(ag.tensor(np.array([7])), ag.tensor(rn(3, 2)))
     with pytest.raises(ValueError, match="gelu"):
         F.gelu(x, approximate="fast")
+
+
+def test_float32_gelu_and_erf_match_torch(engine):
+    """float32 GELU (exact, erf-based) has its own float32 erf: within a few
+    float32 ulp of torch's values and gradients, over the whole range and at
+    0, -0, +-inf and NaN."""
+    rng = np.random.default_rng(3)
+    a = np.concatenate([rng.standard_normal(3000) * 3, np.linspace(-8, 8, 2001),
+                        [0.0, -0.0, 1.0, -1.0, 1e-30, -1e-30, np.inf, -np.inf, np.nan]])
+    a = a.astype(np.float32)
+    x = ag.tensor(a, requires_grad=True)
+    tx = torch.tensor(a, requires_grad=True)
+    y, ty = F.gelu(x), torch.nn.functional.gelu(tx)
+    assert y.dtype == np.float32
+    fin = np.isfinite(a)
+    exact = torch.nn.functional.gelu(torch.tensor(a, dtype=torch.float64)).numpy()
+    scale = np.maximum(1.0, np.abs(a[fin]))
+    # float32 rounding of x * 0.5 * (1 + erf): within 3e-7 * max(1, |x|) of the
+    # float64 value (torch's float32 GELU is within 9e-7 here), and near torch's
+    assert np.all(np.abs(y.data[fin] - exact[fin]) <= 3e-7 * scale)
+    assert np.all(np.abs(y.data[fin] - ty.detach().numpy()[fin]) <= 1.5e-6 * scale)
+    assert np.isnan(y.data[np.isnan(a)]).all()
+    from autograd_c.ops.nn import _erf_f32
+    te = torch.erf(torch.tensor(a)).numpy()
+    mine = _erf_f32(a)
+    ulp = np.spacing(np.abs(te[fin]).astype(np.float32))
+    assert np.all(np.abs(mine[fin] - te[fin]) <= 3 * ulp)
+    np.testing.assert_array_equal(mine[~fin & ~np.isnan(a)], te[~fin & ~np.isnan(a)])
+    assert np.signbit(mine[a == 0]).tolist() == np.signbit(te[a == 0]).tolist()
+    assert np.isnan(mine[np.isnan(a)]).all()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")       # no overflow warning from the unused branch
+        huge = _erf_f32(np.array([1e30, -3e38] * 50, dtype=np.float32))
+    np.testing.assert_array_equal(huge, [1.0, -1.0] * 50)
+    w = np.cos(np.arange(a.size)).astype(np.float32)
+    (y[fin] * ag.tensor(w[fin])).sum().backward()
+    (ty[torch.tensor(fin)] * torch.tensor(w[fin])).sum().backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=2e-6, atol=1e-6)

@@ -224,3 +224,36 @@ def test_integer_results_of_a_parameter_are_plain_tensors(engine):
     for out in (ag.nonzero(p), ag.argwhere(p), *p.nonzero(as_tuple=True),
                 ag.linalg.slogdet(p + 1.0).sign, ag.linalg.matrix_rank(p)):
         assert type(out) is type(ag.tensor(0.0)) and not out.requires_grad
+
+
+ROW_INDICES = [
+    np.array([[0, 2, 2], [-1, 4, -1]]),      # repeated and negative rows
+    np.array([3]),
+    np.array([1, 1, 1, 1]),
+    np.zeros((0,), dtype=np.int64),          # no rows
+]
+
+
+@pytest.mark.parametrize("idx", ROW_INDICES, ids=[str(i) for i in range(len(ROW_INDICES))])
+def test_row_gather_gradient_sums_repeats_as_torch(idx, engine):
+    """``w[idx]`` with one integer array (the embedding lookup): the gradient
+    sums the repeated rows (negative rows are the same rows), first- and
+    second-order, against torch; and basic slices (split) pick each place once."""
+    a = np.random.default_rng(1).standard_normal((5, 3, 2))
+    x = ag.tensor(a, requires_grad=True)
+    tx = torch.tensor(a, requires_grad=True)
+    out, tout = x[ag.tensor(idx)], tx[torch.tensor(idx)]
+    w = np.cos(np.arange(out.data.size)).reshape(out.shape) + 1.5
+    g, = ag.autograd.grad((out * out * ag.tensor(w)).sum(), x, create_graph=True)
+    tg, = torch.autograd.grad((tout * tout * torch.tensor(w)).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-13, atol=1e-14)
+    gg, = ag.autograd.grad((g * g).sum(), x)
+    tgg, = torch.autograd.grad((tg * tg).sum(), tx)
+    np.testing.assert_allclose(gg.data, tgg.numpy(), rtol=1e-13, atol=1e-14)
+    parts = x.split([1, 2], dim=1)
+    tparts = tx.split([1, 2], dim=1)
+    s = (parts[1] * parts[1]).sum() + parts[0].sum() * 3.0
+    ts = (tparts[1] * tparts[1]).sum() + tparts[0].sum() * 3.0
+    gs, = ag.autograd.grad(s, x)
+    tgs, = torch.autograd.grad(ts, tx)
+    np.testing.assert_allclose(gs.data, tgs.numpy(), rtol=1e-15)

@@ -4,6 +4,7 @@ graph engine (Cython nodes, C backward scheduler) and a pure-Python twin.
 ``autograd_c.engine`` names the active engine ("c" or "python").
 """
 from ._version import __version__
+from . import _malloc  # noqa: F401  (keeps freed array memory: see _malloc.py)
 from ._tensor import Size, Tensor
 from . import dtypes
 from .dtypes import (bool_ as bool, cdouble, cfloat, complex64, complex128, cuda, device,  # noqa: A001, F401

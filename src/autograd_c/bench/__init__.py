@@ -29,6 +29,10 @@ Workloads (float64 unless named ``_f32``):
   float32, conv-BN-ReLU x2, 2x2 max pool, dropout, linear, cross-entropy,
   Adam; the floor is the same step written by hand in numpy. Every timed
   table also shows each system's median relative to torch (``x torch``).
+- ``transformer_step``: one training step of the character-level transformer
+  of ``examples/train_char_transformer.py`` in float32 (forward, backward,
+  ``clip_grad_norm_``, AdamW, LR schedule); the floor is the same step by hand
+  in numpy (``workload_transformer``); HIPS autograd: not applicable.
 - ``chain_1m``: a chain of 1,000,000 ops ``h = h * 1.0`` on 4 floats, forward +
   backward (10,000 ops with --quick); each system in a fresh subprocess: time
   and peak memory above the child's baseline.
@@ -49,6 +53,7 @@ The package, one concern per module:
 - ``workloads``: names, sizes, descriptions, starting data;
 - ``systems``: each system's ``step()`` for the timed workloads (numpy floor,
   the two engines, torch, HIPS autograd);
+- ``workload_transformer``: ``transformer_step`` (its systems' steps and floor);
 - ``timing``: interleaved in-process rounds;
 - ``isolated``: the fresh-interpreter workloads (time and peak memory);
 - ``report``: tables and run metadata;

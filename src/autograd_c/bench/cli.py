@@ -21,6 +21,8 @@ from .workloads import (
     LONG_CHAIN_OPS_QUICK,
     MEM_OPS,
     MEM_OPS_QUICK,
+    MODELS,
+    NOT_APPLICABLE,
     SUBPROCESS,
     TIMED,
     WORKLOADS,
@@ -46,7 +48,7 @@ def parse_args(argv=None):
 
 def run_timed(w, args, systems, installed, rounds, result):
     """Time workload ``w`` in this process; fill ``result``; returns its entry."""
-    avail = [s for s in systems if installed[s]]
+    avail = [s for s in systems if installed[s] and s in getattr(MODELS.get(w), "SYSTEMS", systems)]
     entry = {"description": DESCRIPTIONS[w], "systems": {}}
     result["workloads"][w] = entry
     target = 0.002 if args.quick else 0.05
@@ -54,8 +56,8 @@ def run_timed(w, args, systems, installed, rounds, result):
     samples, inner, losses = time_workload(w, avail, rounds_w, target, warmup=not args.quick)
     floor = statistics.median(samples[FLOOR])
     for s in systems:
-        if not installed[s]:
-            entry["systems"][s] = NOT_INSTALLED
+        if s not in avail:
+            entry["systems"][s] = NOT_INSTALLED if not installed[s] else NOT_APPLICABLE
             continue
         med = statistics.median(samples[s])
         e = {"median_s": med, "min_s": min(samples[s]), "ratio_to_floor": med / floor,
@@ -150,6 +152,12 @@ def main(argv=None):
             f"floor = hand-written numpy forward + backward\n")
 
     for w in [w for w in TIMED if w in workloads]:
+        missing = getattr(MODELS.get(w), "missing", lambda: None)()
+        if missing:      # a model row that needs files of a source checkout
+            result["workloads"][w] = {"skipped": missing}
+            if not args.json:
+                log(f"== {w}: skipped ({missing})\n")
+            continue
         entry = run_timed(w, args, systems, installed, rounds, result)
         if not args.json:
             log(render_workload(w, entry))

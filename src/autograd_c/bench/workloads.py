@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import workload_cnn
+from . import workload_cnn, workload_transformer
 
 # model workloads, one module each: NAME, DESCRIPTION, DTYPE, build_step(system)
-MODELS = {m.NAME: m for m in (workload_cnn,)}
+# and optionally SYSTEMS (the systems it applies to)
+MODELS = {m.NAME: m for m in (workload_cnn, workload_transformer)}
 
 MLP_SIZES = {  # batch, input, hidden, output
     "tiny_mlp": (32, 64, 64, 10),
@@ -49,6 +50,7 @@ DESCRIPTIONS = {
                         "fresh subprocess",
     **{name: m.DESCRIPTION for name, m in MODELS.items()},
 }
+NOT_APPLICABLE = "not applicable"
 
 
 def base_workload(name):

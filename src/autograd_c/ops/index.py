@@ -119,6 +119,39 @@ class getitem:
         return (index_put_add(g, shape=shape, dtype=dtype, index=index),)
 
 
+def _basic_index(index):
+    """Only slices, Python integers, None and Ellipsis: no position twice."""
+    for i in (index if type(index) is tuple else (index,)):
+        if not (i is None or i is Ellipsis or type(i) is slice
+                or (type(i) is int or isinstance(i, np.integer))):
+            return False
+    return True
+
+
+def _rows_index(index):
+    """The index if it is one integer array over the first dim (an
+    embedding lookup), else None."""
+    if type(index) is tuple:
+        if len(index) != 1:
+            return None
+        index = index[0]
+    if isinstance(index, np.ndarray) and index.dtype.kind in _INT_KINDS and index.ndim:
+        return index
+    return None
+
+
+def _add_rows(out, rows, g):
+    """``out[rows] += g`` with repeated rows summed (what ``np.add.at`` does,
+    by sorting: each row's slices summed in the order they come)."""
+    flat = rows.reshape(-1).astype(np.intp)
+    flat = np.where(flat < 0, flat + out.shape[0], flat)
+    g = np.reshape(g, (flat.size,) + tuple(out.shape[1:]))
+    order = np.argsort(flat, kind="stable")
+    fs = flat[order]
+    starts = np.flatnonzero(np.concatenate(([True], fs[1:] != fs[:-1])))
+    out[fs[starts]] = np.add.reduceat(g[order], starts, axis=0)
+
+
 @op("index_put_add", saves=())
 class index_put_add:
     """Zeros of ``shape`` with ``g`` added at ``index`` (repeated indices
@@ -126,6 +159,13 @@ class index_put_add:
 
     def forward(g, shape, dtype, index):
         out = np.zeros(shape, dtype=dtype)
+        if _basic_index(index):
+            out[index] = g              # slices and integers pick each place once
+            return out, index
+        rows = _rows_index(index)
+        if rows is not None and rows.size:
+            _add_rows(out, rows, g)
+            return out, index
         # add.at sums repeated integer indices instead of keeping the last write
         np.add.at(out, index, g)
         return out, index

@@ -20,6 +20,12 @@ class matmul:
                 (other.ndim if type(other) is np.ndarray else np.ndim(other)) == 0:
             raise ValueError(f"matmul: both operands need at least one dimension, "
                              f"got shapes {shape_of(input)} and {shape_of(other)}")
+        if type(input) is np.ndarray and type(other) is np.ndarray and other.ndim == 2 \
+                and input.ndim > 2 and input.flags.c_contiguous:
+            # (..., m, k) @ (k, n) as ONE (M, k) @ (k, n) product (as torch's
+            # linear), not a loop of small ones
+            out = np.matmul(input.reshape(-1, input.shape[-1]), other)
+            return out.reshape(input.shape[:-1] + (other.shape[1],)), (input, other)
         return np.matmul(input, other), (input, other)
 
     def backward(ctx, g, needs):
@@ -27,6 +33,13 @@ class matmul:
         if a.ndim == 2 and b.ndim == 2:
             return (g @ b.T if needs[0] else None,
                     a.T @ g if needs[1] else None)
+        if b.ndim == 2 and a.ndim > 2 and tuple(g.shape[:-1]) == tuple(a.shape[:-1]):
+            # a stack times one matrix: flatten the stack, so that b's gradient
+            # is one product over all rows instead of a stack of products summed
+            k, n = b.shape
+            g2 = g.reshape((-1, n))
+            return (cast((g2 @ b.T).reshape(a.shape), a) if needs[0] else None,
+                    cast(a.reshape((-1, k)).T @ g2, b) if needs[1] else None)
         # promote 1-D operands as numpy does, then undo it on the way back
         A = a.reshape((1,) + tuple(a.shape)) if a.ndim == 1 else a
         B = b.reshape(tuple(b.shape) + (1,)) if b.ndim == 1 else b

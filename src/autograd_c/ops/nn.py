@@ -19,6 +19,58 @@ try:                                    # scipy is optional: numpy has no erf
 except ImportError:                     # pragma: no cover - depends on the install
     _erf_fn = np.vectorize(math.erf, otypes=[np.float64])
 
+
+# erf in float32 arithmetic (a float32 GELU otherwise spends most of its time
+# in erf): below 1, erf(a) = a * P(a^2); from 1 to 4, erf(a) = 1 - exp(-a^2) *
+# Q(1 / (1 + a/2)) (Q ~ erfcx); beyond, 1. P and Q (degree 6 each) are
+# least-squares fits in relative error against a float64 erf (P: 1.3e-9,
+# Q: ~1e-8); the results are within 3 ulp of the correctly rounded erf (mean
+# 0.4 ulp). The two branches are combined bitwise (np.where with a random
+# mask costs far more than the polynomials).
+_ERF_P = np.array([1.1283791656845137, -0.3761262555265446, 0.1128358211956339,
+                   -0.026853686332041476, 0.005188090330054032, -0.0008008115909327691,
+                   7.847017966423103e-05], dtype=np.float32)
+_ERF_Q = np.array([0.0005148177903504393, 0.27479421465473824, 0.32462406258476534,
+                   0.11858432828518527, 0.3770280988211292, -0.03545671919574184,
+                   -0.06089821375219775], dtype=np.float32)
+
+
+def _horner(c, z):
+    acc = z * c[-1]
+    acc += c[-2]
+    for k in c[-3::-1]:
+        acc *= z
+        acc += k
+    return acc
+
+
+def _erf_f32(x):
+    """erf of a float32 array (see above); NaN stays NaN, +-inf give +-1,
+    -0.0 gives -0.0."""
+    a = np.abs(x)
+    with np.errstate(over="ignore", invalid="ignore"):   # huge |x|: the unused branch
+        small = a * _horner(_ERF_P, a * a)
+    b = np.minimum(a, np.float32(4.0))
+    t = b * np.float32(0.5)
+    t += np.float32(1.0)
+    np.divide(np.float32(1.0), t, out=t)
+    big = _horner(_ERF_Q, t)
+    np.multiply(b, b, out=t)
+    np.negative(t, out=t)
+    big *= np.exp(t, out=t)
+    np.subtract(np.float32(1.0), big, out=big)
+    keep = (a < np.float32(1.0)).view(np.uint8).astype(np.uint32)
+    keep *= np.uint32(0xFFFFFFFF)           # all ones where ``a < 1``, else zero
+    bits = small.view(np.uint32)
+    bits &= keep
+    keep ^= np.uint32(0xFFFFFFFF)
+    keep &= big.view(np.uint32)
+    bits |= keep                            # (NaN: ``big`` is NaN, np.minimum keeps it)
+    keep = x.view(np.uint32) & np.uint32(0x80000000)
+    bits |= keep                            # erf(-a) = -erf(a): x's sign bit
+    return bits.view(np.float32)
+
+
 def _blocks(size, k, d, p, s, who):
     """Number of sliding positions along one spatial dim."""
     n = (size + 2 * p - d * (k - 1) - 1) // s + 1
@@ -131,6 +183,8 @@ class nn_erf:
 
     def forward(input):
         x = np.asarray(input)
+        if x.dtype == np.float32 and x.size > 64:
+            return _erf_f32(x), input
         out = _erf_fn(x)
         return np.asarray(out, dtype=x.dtype if x.dtype.kind == "f" else np.float64), input
 

@@ -113,7 +113,12 @@ class softmax:
     def forward(input, dim=-1):
         dims = norm_dims(dim, np.ndim(input), "softmax")
         axis = dims[0] if dims else None
-        e = np.exp(input - np.max(input, axis=axis, keepdims=True))
+        e = np.subtract(input, np.max(input, axis=axis, keepdims=True))
+        if e.dtype.kind in "fc":            # in place: no more temporaries than needed
+            np.exp(e, out=e)
+            e /= np.sum(e, axis=axis, keepdims=True)
+            return e, (e, axis)
+        e = np.exp(e)
         out = e / np.sum(e, axis=axis, keepdims=True)
         return out, (out, axis)
 
@@ -128,7 +133,11 @@ class log_softmax:
         dims = norm_dims(dim, np.ndim(input), "log_softmax")
         axis = dims[0] if dims else None
         shifted = input - np.max(input, axis=axis, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        lse = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        if shifted.dtype.kind in "fc" and shifted.dtype == lse.dtype:
+            shifted -= lse                  # in place
+            return shifted, (shifted, axis)
+        out = shifted - lse
         return out, (out, axis)
 
     def backward(ctx, g, needs):

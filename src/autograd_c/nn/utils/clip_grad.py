@@ -93,6 +93,7 @@ def clip_grad_norm_(parameters: _Params, max_norm: float, norm_type: float = 2.0
     1e-6)``, only when below 1). Returns the total norm before clipping, a
     0-d Tensor. ``error_if_nonfinite`` raises instead of scaling by a NaN or
     infinite norm."""
+    parameters = _as_list(parameters, "clip_grad_norm_")   # a generator is read once
     grads = _grads(parameters, "clip_grad_norm_")
     max_norm = float(max_norm)
     if not grads:
