@@ -132,7 +132,7 @@ def main(argv=None) -> int:
         print(f"{r['engine']:8s} {mean_t:15.4f} {float(np.median(r['times'])):11.4f} "
               f"{r['acc']:9.4f} {mean_t / base:9.2f}")
     if len(results) == 2:
-        same = all(np.array_equal(results[0]["state"][k], results[1]["state"][k])
+        same = all(ag.equal(results[0]["state"][k], results[1]["state"][k])
                    for k in results[0]["state"])
         ratio = np.mean(results[1]["times"]) / np.mean(results[0]["times"])
         print(f"speed ratio python/c: {ratio:.2f}x; final weights identical on both "

@@ -99,19 +99,19 @@ def test_item_13_grad_mode_decorators(engine):
 
 def test_item_17_load_state_dict_validates_before_assigning(engine):
     m = nn.Linear(2, 3)
-    before = {k: v.copy() for k, v in m.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in m.state_dict().items()}
     names = list(before)
     bad = {names[0]: np.ones(before[names[0]].shape),
            names[1]: np.ones(before[names[1]].shape) * (1 + 1j)}     # complex: cannot cast
     with pytest.raises(nn.StateDictError, match=repr(names[1])):
         m.load_state_dict(bad)
     for k, v in m.state_dict().items():
-        assert np.array_equal(v, before[k]), f"{k} was changed by a failed load"
+        assert np.array_equal(v.numpy(), before[k]), f"{k} was changed by a failed load"
     bad[names[1]] = [[1.0], [2.0, 3.0]]                              # ragged
     with pytest.raises(nn.StateDictError, match=repr(names[1])):
         m.load_state_dict(bad)
     for k, v in m.state_dict().items():
-        assert np.array_equal(v, before[k])
+        assert np.array_equal(v.numpy(), before[k])
     # a good one still loads
     m.load_state_dict({k: np.full(v.shape, 2.0) for k, v in before.items()})
     assert all((v == 2.0).all() for v in m.state_dict().values())

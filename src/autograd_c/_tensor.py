@@ -416,8 +416,11 @@ class Tensor:
             if copy is False:
                 raise ValueError(f"__array__: converting to {dtype} needs a copy, but "
                                  f"copy=False was given")
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+            return np.asarray(self.data).astype(dtype)
+        data = self.data
+        if type(data) is not np.ndarray:     # a 0-d result numpy gave as a scalar
+            return np.array(data)
+        return data.copy() if copy else data
 
     def item(self) -> Any:
         if self.data.size != 1:

@@ -543,20 +543,22 @@ class Module:
     def _state_items(self, prefix, keep_vars, out):
         for name, p in self._members():
             if isinstance(p, Parameter):
-                out[prefix + name] = p if keep_vars else p.data.copy()
+                out[prefix + name] = p if keep_vars else p.detach()
         bufs = self.__dict__.get("_buffers", {})
         nps = self.__dict__.get("_non_persistent_buffers_set", set())
         for name, b in bufs.items():
             if b is not None and name not in nps:
-                out[prefix + name] = b if keep_vars else b.data.copy()
+                out[prefix + name] = b if keep_vars else b.detach()
         for name, m in self._members():
             if isinstance(m, Module):
                 m._state_items(prefix + name + ".", keep_vars, out)
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Dotted name -> a copy of each parameter's and persistent buffer's
-        array (torch's keys and order: a module's parameters, its buffers,
-        then its children). ``keep_vars=True`` gives the Tensors themselves."""
+        """Dotted name -> each parameter and persistent buffer, detached: a
+        Tensor sharing its memory, as in PyTorch (so a snapshot needs
+        ``copy.deepcopy`` or ``clone``); torch's keys and order: a module's
+        parameters, its buffers, then its children. ``keep_vars=True`` gives
+        the Tensors themselves."""
         if args:                             # torch's legacy positional form
             destination = args[0]
             if len(args) > 1:
