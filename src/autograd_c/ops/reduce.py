@@ -113,7 +113,9 @@ class softmax:
     def forward(input, dim=-1):
         dims = norm_dims(dim, np.ndim(input), "softmax")
         axis = dims[0] if dims else None
-        e = np.exp(input - np.max(input, axis=axis, keepdims=True))
+        # (an empty input has no max to shift by; its softmax is empty)
+        e = np.exp(input - np.max(input, axis=axis, keepdims=True)) if np.size(input) else \
+            np.exp(input)
         out = e / np.sum(e, axis=axis, keepdims=True)
         return out, (out, axis)
 
@@ -127,7 +129,7 @@ class log_softmax:
     def forward(input, dim=-1):
         dims = norm_dims(dim, np.ndim(input), "log_softmax")
         axis = dims[0] if dims else None
-        shifted = input - np.max(input, axis=axis, keepdims=True)
+        shifted = input - np.max(input, axis=axis, keepdims=True) if np.size(input) else input
         out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         return out, (out, axis)
 
