@@ -121,6 +121,11 @@ KNOWN_LOOSER.update({
     "flatten": "flatten of a 0-d tensor accepts any start/end dim",
     "tensordot_int": "dims larger than a 0-d operand's ndim accepted",
 })
+# the add-product family (addmm, addbmm, baddbmm, addmv, addr): input broadcast
+# by numpy rules; torch only expands it to the product's shape
+KNOWN_LOOSER.update({n: "input broadcast by numpy rules (torch: expand only)"
+                     for n in ALL if n.startswith(("addmm", "addbmm", "baddbmm", "addmv",
+                                                   "addr"))})
 # torch's backward fails when scatter's src is larger than its index (it
 # returns a gradient of the index's shape); ours gives src's shape
 KNOWN_LOOSER.update({n: "torch's scatter backward fails for src larger than index"
