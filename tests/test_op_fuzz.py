@@ -122,6 +122,8 @@ KNOWN_LOOSER.update({
     "nn_fold": "empty / low-rank input not refused",
     "nn_unfold": "empty / low-rank input not refused",
     "nn_interp_bicubic": "empty input not refused",
+    "nn_interp_bilinear": "empty input not refused",
+    "nn_interp_nearest": "empty input not refused",
     "nn_conv2d": "bias of C elements but 2 dims accepted",
     "nn_conv_transpose2d": "bias of C elements but 2 dims accepted",
     "flatten": "flatten of a 0-d tensor accepts any start/end dim",
@@ -163,6 +165,10 @@ KNOWN_REFUSES = {
     "getitem_torch_placement": "torch skips index bounds checks on empty tensors",
     "hstack": "torch's legacy rule skips empty 1-d tensors of any other ndim",
     "einsum_mm": "torch broadcasts size-1 subscript dims; autograd_c requires equal",
+    "einsum_trace_3": "torch broadcasts size-1 subscript dims; autograd_c requires equal",
+    "index_put": "torch skips index bounds checks on empty tensors",
+    "logdet": "BUG (minor): logabsdet's backward raises LinAlgError at an exactly singular "
+              "matrix (torch: non-finite gradient)",
     "cond": "BUG (minor): cond of empty matrices raises (torch: empty result)",
     "matrix_norm_1": "BUG (minor): 1-norm of empty matrices raises (amax of empty; torch: 0)",
     "lstsq": "torch reads B (m, k) against a batched A (1, m, n) as a batch of vectors and "
@@ -601,6 +607,9 @@ REGRESSIONS = {
         x, None, None, w, b, training=True), [(1, 3, 0), (3,), (3,)]),
     "sdpa_empty_embedding": (lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(
         q, k, v), [(1, 3, 0), (1, 4, 0), (1, 4, 2)]),
+    # prelu's one-element weight keeps a 0-d input 0-d (it made it (1,))
+    "prelu_0d_input": (lambda m, x, w: m.nn.functional.prelu(x, w) * 2.0, [(), (1,)]),
+    "prelu_1d_input": (lambda m, x, w: m.nn.functional.prelu(x, w), [(4,), (1,)]),
     # decompositions of empty batches and 0x0 matrices
     "det_empty_matrices": (lambda m, a: m.linalg.det(a) * 2.0, [(2, 0, 0)]),
     "det_empty_batch": (lambda m, a: m.linalg.det(a), [(0, 3, 3)]),

@@ -138,9 +138,10 @@ def prelu(input, weight):
     element or one per channel (dim 1)."""
     x = _t(input)
     w = _t(weight)
-    if int(np.prod(w.shape)) != 1 and x.ndim >= 2:
-        w = w.reshape((1, int(np.prod(w.shape))) + (1,) * (x.ndim - 2))
-    elif w.size == 1:
+    n = int(np.prod(w.shape))
+    if n != 1 and x.ndim >= 2:
+        w = w.reshape((1, n) + (1,) * (x.ndim - 2))
+    elif n == 1:            # (Tensor.size is a method: it was compared to 1 here)
         w = w.reshape(())
     return _fns.where(x.data > 0, x, x * w)
 
