@@ -212,8 +212,9 @@ KNOWN_DIFFERS_ANY = (
 #: gauge-invariant decomposition cases: resized inputs can have repeated
 #: singular values/eigenvalues, where the outputs are no longer gauge-invariant
 for _n in ALL:
-    if _n.startswith(("svd", "eigh", "linalg_svd", "linalg_eigh")):
-        KNOWN_DIFFERS[_n] = ("degenerate spectrum after resizing", _resized)
+    if _n.startswith(("svd", "eig", "linalg_svd", "linalg_eig")):
+        KNOWN_DIFFERS[_n] = ("resized inputs can be rank-deficient: repeated or zero (up to "
+                             "rounding) eigen/singular values", _resized)
 
 
 # --------------------------------------------------------------------------
