@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import types
+import typing
 
 import numpy as np
 
@@ -52,13 +53,14 @@ cfloat = complex64
 cdouble = complex128
 
 #: torch-style names accepted as strings: ``tensor(x, dtype="float")``
-_BY_NAME = {"float": float32, "double": float64, "half": float16, "long": int64,
+_BY_NAME: dict[str, np.dtype] = {
+            "float": float32, "double": float64, "half": float16, "long": int64,
             "int": int32, "short": int16, "bool": bool_, "cfloat": complex64,
             "cdouble": complex128, "uint8": uint8, "int8": int8, "int16": int16,
             "int32": int32, "int64": int64, "float16": float16, "float32": float32,
             "float64": float64, "complex64": complex64, "complex128": complex128}
 
-_default = [float32]
+_default: list[np.dtype] = [float32]
 
 
 def to_dtype(d, who: str = "dtype") -> np.dtype:
@@ -434,8 +436,8 @@ def _detached(like, arr):
 
 
 #: autograd_c.Tensor (set by _tensor.py once the class exists: that module
-#: imports this one)
-_Tensor: type = type(None)
+#: imports this one; typed Any, as the class is not known here)
+_Tensor: typing.Any = type(None)
 
 
 def _register_tensor(cls) -> None:

@@ -55,7 +55,7 @@ __all__ = ["Function", "FunctionCtx"]
 class FunctionCtx:
     """The ``ctx`` object passed to a custom Function's forward and backward."""
 
-    def __init__(self, fn_cls, engine, needs_input_grad):
+    def __init__(self, fn_cls, engine, needs_input_grad) -> None:
         self._fn_cls = fn_cls
         self._engine = engine
         self.needs_input_grad: Tuple[bool, ...] = needs_input_grad

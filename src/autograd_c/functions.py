@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -33,6 +34,10 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "ful
 # namespace (see autograd_c/__init__.py): keep the builtins under other names
 _max = builtins.max
 _all = builtins.all
+if TYPE_CHECKING:
+    # for mypy, which cannot follow that: the op functions (exp, concatenate...)
+    # (a variable, not a def: mypy loses a def's types in this import cycle)
+    __getattr__: Callable[[str], Any]
 
 def _wrap(arr: np.ndarray, requires_grad=False, device=None, who="tensor") -> Tensor:
     """A tensor of the active engine holding ``arr`` itself (no copy)."""

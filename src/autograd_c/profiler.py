@@ -20,7 +20,7 @@ include the inner block; on exit the enclosing profiler (or None) is restored.
 from __future__ import annotations
 
 from time import perf_counter
-from typing import Dict, List, Optional
+from typing import Dict, List, Literal
 
 from .grad_mode import state as _gm
 
@@ -37,7 +37,7 @@ class profiler:
         self._rows: Dict[str, List[float]] = {}
         self._parent = None
         self._active = False
-        self._t_enter: Optional[float] = None
+        self._t_enter = 0.0                  # perf_counter() at __enter__
         self.wall_time = 0.0      # seconds spent inside the with-block(s)
 
     # -- the hook both engines call ------------------------------------------------
@@ -67,7 +67,7 @@ class profiler:
         self._t_enter = perf_counter()
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         self.wall_time += perf_counter() - self._t_enter
         _gm.profiler = self._parent
         self._parent = None

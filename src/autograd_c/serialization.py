@@ -68,9 +68,9 @@ def save(obj: Any, path) -> None:
     """Write ``obj`` (e.g. ``model.state_dict()`` or ``optimizer.state_dict()``) to ``path``."""
     arrays: dict = {}
     manifest = {"format": _FORMAT, "root": _encode(obj, arrays, "obj")}
-    blob = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
+    arrays[_MANIFEST] = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
     with open(os.fspath(path), "wb") as f:  # a file object: numpy adds no .npz suffix
-        np.savez(f, **arrays, **{_MANIFEST: blob})
+        np.savez(f, **arrays)
 
 
 def _decode(node: Any, files, path):

@@ -68,7 +68,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor] | Tensor, eps:
     v = np.random.default_rng(seed).standard_normal(out.shape).astype(out.dtype)
     if out.requires_grad:
         out.backward(v)
-    analytic = [inputs[i].grad.data if inputs[i].grad is not None
+    analytic = [g.data if (g := inputs[i].grad) is not None
                 else np.zeros(inputs[i].shape) for i in checked]
 
     def f():

@@ -38,7 +38,7 @@ _levels: list = []            # open levels (their tangent tables), innermost la
 
 
 class _Level:
-    def __init__(self, index):
+    def __init__(self, index) -> None:
         self.index = index
         self.tangents: dict = {}          # id(tensor) -> (weakref, tangent)
 

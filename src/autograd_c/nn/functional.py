@@ -138,9 +138,10 @@ def prelu(input, weight):
     element or one per channel (dim 1)."""
     x = _t(input)
     w = _t(weight)
-    if int(np.prod(w.shape)) != 1 and x.ndim >= 2:
-        w = w.reshape((1, int(np.prod(w.shape))) + (1,) * (x.ndim - 2))
-    elif w.size == 1:
+    n = int(np.prod(w.shape))
+    if n != 1 and x.ndim >= 2:
+        w = w.reshape((1, n) + (1,) * (x.ndim - 2))
+    elif n == 1:            # (Tensor.size is a method: it was compared to 1 here)
         w = w.reshape(())
     return _fns.where(x.data > 0, x, x * w)
 
@@ -404,6 +405,15 @@ def pad(input, pad, mode="constant", value=None):
         raise ValueError(f"pad: unsupported mode {mode!r}")
     if mode != "constant" and value not in (None, 0, 0.0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    if mode == "constant" and 0 in x.shape:
+        # an empty input has nothing to gather: the result is all padding
+        shape = list(x.shape)
+        for k in range(len(pad) // 2):
+            shape[x.ndim - 1 - k] += pad[2 * k] + pad[2 * k + 1]
+        if min(shape) < 0:
+            raise ValueError(f"pad: padding {pad} of an input of shape {x.shape} leaves a "
+                             f"negative size {tuple(shape)}")
+        return _fns.full(tuple(shape), value or 0.0, dtype=x.dtype) + x.sum() * 0.0
     out = x
     masks = []
     for k in range(len(pad) // 2):
@@ -579,8 +589,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
-        count = int(np.prod(x.shape)) // x.shape[1]
-        if count <= 1:
+        count = int(np.prod(x.shape)) // max(x.shape[1], 1)
+        if count == 1:      # (an empty input is fine, as in PyTorch: an empty result)
             raise ValueError(f"Expected more than 1 value per channel when training, got "
                              f"input size {tuple(x.shape)}")
         mean, c, var = _moments(x, dims)
@@ -695,7 +705,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     q, k, v = _t(query), _t(key), _t(value)
     L, S = q.shape[-2], k.shape[-2]
     if scale is None:
-        scale = 1.0 / math.sqrt(q.shape[-1])
+        scale = 1.0 / math.sqrt(q.shape[-1]) if q.shape[-1] else 1.0   # (E = 0: scores 0)
     if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
         rep = q.shape[-3] // k.shape[-3]
         k = _repeat_heads(k, rep)

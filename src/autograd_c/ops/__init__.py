@@ -11,6 +11,8 @@ the entries by ``autograd_c._surface``. See the README's "Adding an op".
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable
+
 # importing a family registers its ops (and composites) in REGISTRY
 from . import (  # noqa: F401
     composites,
@@ -39,5 +41,9 @@ FAMILIES = ("elementwise", "elementwise_math", "elementwise_special", "elementwi
             "index_put", "linalg", "linalg_decomp", "nn", "composites", "linalg_api")
 
 globals().update(REGISTRY)
+if TYPE_CHECKING:
+    # for mypy, which cannot follow the update above: every op by name (ops.add...)
+    # (a variable, not a def: mypy loses a def's types in this import cycle)
+    __getattr__: Callable[[str], Op]
 
 __all__ = ["Op", "REGISTRY", "op", "unbroadcast", "FAMILIES", *REGISTRY]

@@ -670,10 +670,21 @@ def _mask(mask, shape, who):
                          f"shape {shape}") from None
 
 
+def _bshape(input, mask):
+    """The shape input and mask broadcast to (input's when they do not: the
+    caller's _mask then raises)."""
+    try:
+        return np.broadcast_shapes(_shape(input), np.shape(_data(mask)))
+    except ValueError:
+        return _shape(input)
+
+
 @composite(methods=("masked_fill",), functions=("masked_fill",))
 def masked_fill(input, mask, value):
-    """``input`` with ``value`` where ``mask`` (broadcast to input) is True."""
-    return where(_mask(mask, _shape(input), "masked_fill"), _fill_value(value, input), input)
+    """``input`` with ``value`` where ``mask`` is True (input and mask broadcast
+    together, as in PyTorch; the in-place ``masked_fill_`` keeps input's shape)."""
+    return where(_mask(mask, _bshape(input, mask), "masked_fill"), _fill_value(value, input),
+                 input)
 
 
 @composite(methods=("masked_select",), functions=("masked_select",))
@@ -695,7 +706,7 @@ def masked_scatter(input, mask, source):
     """``input`` with the first ``mask.sum()`` entries of ``source`` (in
     row-major order) written where ``mask`` is True."""
     from .shape import reshape
-    shape = _shape(input)
+    shape = _bshape(input, mask)
     m = _mask(mask, shape, "masked_scatter")
     n = int(m.sum())
     if n > int(np.prod(_shape(source))):
@@ -805,6 +816,9 @@ def _inplace(fn):
         plain = [a.detach() if _is_tensor(a) else a for a in args]
         out = fn(self.detach(), *plain, **{k: v.detach() if _is_tensor(v) else v
                                            for k, v in kw.items()})
+        if _shape(out) != _shape(self):
+            raise RuntimeError(f"{name}(): output with shape {_shape(self)} doesn't match the "
+                               f"broadcast shape {_shape(out)}")
         self.data[...] = _data(out)
         self.mark_modified()
         return self

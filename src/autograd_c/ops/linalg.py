@@ -349,8 +349,9 @@ def tensordot(a, b, dims=2):
     k = int(np.prod([sa[i] for i in da], dtype=np.int64))
     pa, pb = tuple(fa + da), tuple(db + fb)
     # (identity orders skip the permute: cheaper, and see _permuted)
-    A = reshape(_permuted(a, pa), shape=(-1, k))
-    B = reshape(_permuted(b, pb), shape=(k, -1))
+    # (explicit sizes, not -1: numpy cannot infer a -1 next to a 0)
+    A = reshape(_permuted(a, pa), shape=(int(np.prod([sa[i] for i in fa], dtype=np.int64)), k))
+    B = reshape(_permuted(b, pb), shape=(k, int(np.prod([sb[j] for j in fb], dtype=np.int64))))
     return reshape(matmul(A, B), shape=tuple(sa[i] for i in fa) + tuple(sb[j] for j in fb))
 
 

@@ -100,7 +100,7 @@ def linalg_slogdet_fn(A):
 def logdet(input):
     """``log(det(A))``: NaN for a negative determinant, -inf for 0."""
     sign = np.sign(np.linalg.det(_data(input)))
-    return logabsdet(input) + np.where(sign < 0, np.nan, 0.0)
+    return logabsdet(input) + np.where(sign < 0, np.nan, 0.0).astype(sign.dtype)
 
 
 def solve(A, B, *, left=True):

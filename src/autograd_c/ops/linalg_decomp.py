@@ -83,7 +83,9 @@ def _rows(x, a, b=None):
 
 
 def _pack(arrays, batch):
-    return np.concatenate([np.reshape(a, batch + (-1,)) for a in arrays], axis=-1)
+    # (explicit sizes, not -1: numpy cannot infer a -1 in an empty batch)
+    return np.concatenate([np.reshape(a, batch + (math.prod(np.shape(a)[len(batch):]),))
+                           for a in arrays], axis=-1)
 
 
 def _unpack(p, batch, shapes):
@@ -129,6 +131,8 @@ class det:
     def backward(ctx, g, needs):
         a, out = ctx
         d = _data(a)
+        if d.size == 0:         # 0x0 matrices (det 1) or an empty batch: nothing to do
+            return (a * 0.0,)
         if not np.all(_data(out) != 0) or np.any(np.linalg.cond(d) > _ILL):
             return (_det_grad_svd(a, g),)
         s = np.expand_dims(np.expand_dims(g * out, -1), -1)

@@ -142,8 +142,9 @@ class col2im:
         cols = np.asarray(input)
         (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = \
             output_size, kernel_size, dilation, padding, stride
-        if cols.ndim != 3 or cols.shape[1] % (kh * kw):
-            raise ValueError(f"col2im: expected (N, C*{kh}*{kw}, L) blocks, got shape "
+        if cols.ndim != 3 or kh * kw == 0 or cols.shape[1] % (kh * kw):
+            raise ValueError(f"col2im: expected (N, C*{kh}*{kw}, L) blocks (a nonempty "
+                             f"kernel), got shape "
                              f"{cols.shape}")
         ho = _blocks(h, kh, dh, ph, sh, "col2im")
         wo = _blocks(w, kw, dw, pw, sw, "col2im")

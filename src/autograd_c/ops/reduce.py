@@ -113,12 +113,15 @@ class softmax:
     def forward(input, dim=-1):
         dims = norm_dims(dim, np.ndim(input), "softmax")
         axis = dims[0] if dims else None
-        e = np.subtract(input, np.max(input, axis=axis, keepdims=True))
-        if e.dtype.kind in "fc":            # in place: no more temporaries than needed
-            np.exp(e, out=e)
-            e /= np.sum(e, axis=axis, keepdims=True)
-            return e, (e, axis)
-        e = np.exp(e)
+        if not np.size(input):          # an empty input has no max to shift by
+            e = np.exp(input)
+        else:
+            e = np.subtract(input, np.max(input, axis=axis, keepdims=True))
+            if e.dtype.kind in "fc":        # in place: no more temporaries than needed
+                np.exp(e, out=e)
+                e /= np.sum(e, axis=axis, keepdims=True)
+                return e, (e, axis)
+            e = np.exp(e)
         out = e / np.sum(e, axis=axis, keepdims=True)
         return out, (out, axis)
 
@@ -132,10 +135,10 @@ class log_softmax:
     def forward(input, dim=-1):
         dims = norm_dims(dim, np.ndim(input), "log_softmax")
         axis = dims[0] if dims else None
-        shifted = input - np.max(input, axis=axis, keepdims=True)
+        shifted = input - np.max(input, axis=axis, keepdims=True) if np.size(input) else input
         lse = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-        if shifted.dtype.kind in "fc" and shifted.dtype == lse.dtype:
-            shifted -= lse                  # in place
+        if np.size(input) and shifted.dtype.kind in "fc" and shifted.dtype == lse.dtype:
+            shifted -= lse                  # in place (a fresh array: input is never written)
             return shifted, (shifted, axis)
         out = shifted - lse
         return out, (out, axis)

@@ -10,7 +10,7 @@ processes are started, ``worker_init_fn`` is never called and
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterable, Optional, TypeVar
+from typing import Any, Callable, Generic, Iterable, Iterator, Optional, TypeVar
 
 import numpy as np
 
@@ -214,7 +214,7 @@ class _DataLoaderIter:
         else:
             self._gen = self._map_batches()
 
-    def _iterable_batches(self):
+    def _iterable_batches(self) -> Iterator[Any]:
         loader = self._loader
         it = iter(loader.dataset)
         if not self._auto:
