@@ -7,3 +7,4 @@ cdef enum:
 
 cdef object fast_add(object a, object b)
 cdef object fast_inplace(int k, object out, object other)
+cdef bint promo2(object a, object b) except -1
