@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import autograd_c as ag
-
 from conftest import needs_torch
 
 torch = pytest.importorskip("torch")

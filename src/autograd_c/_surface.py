@@ -214,13 +214,18 @@ def engine_operator_block():
     """Cython source of the compiled engine's operator block: for every op
     whose dunder is a C number slot, a method that reaches the recorder
     with no Python frame (included by _engine_c.pyx at build time). Ops
-    that promote types first make one C test (``_ufuncs.promo2``: same
-    float dtype, or Python numbers?) and only on a mismatch go to
-    ``dtypes.promote``."""
+    that promote types first make one C test (``_ufuncs.promo_data`` /
+    ``promo_other``: float data of one dtype, or with a Python number?) and
+    only on a mismatch go to ``dtypes.promote``."""
     lines = ["# GENERATED at build time from the op table by "
              "autograd_c._surface.engine_operator_block() -- do not edit.\n",
-             "from autograd_c._ufuncs cimport promo2 as _promo2\n",
+             "from autograd_c._ufuncs cimport promo_data, promo_other\n",
              "from autograd_c import dtypes as _dtypes_mod\n\n\n",
+             "cdef inline bint _promo2(TensorBase t, object other) except -1:\n",
+             "    # t: the tensor whose slot runs; one C test on the common path\n",
+             "    if isinstance(other, TensorBase):\n",
+             "        return promo_data(t.data, (<TensorBase>other).data)\n",
+             "    return promo_other(t.data, other)\n\n\n",
              "def _promote_slot(op, a, b):\n",
              "    return _dtypes_mod.promote(op, (a, b), None, apply)\n\n\n"]
     methods = []
@@ -245,7 +250,7 @@ def engine_operator_block():
                 args = "other, self" if reflected else "self, other"
                 body = f"_apply2(_OP_{op.name}, {args})"
                 head = f"{d}(self, other)"
-                check = (f"        if _promo2({args}):\n"
+                check = (f"        if _promo2(self, other):\n"
                          f"            return _promote_slot(_OP_{op.name}, {args})\n"
                          if promotes else "")
             methods.append(f"    def {head}:\n{check}        return {body}\n\n")

@@ -472,7 +472,30 @@ cdef inline int _check_arg(object a, PyObject **first) except -1:
     return 1 if isinstance(a, _generic) else 0
 
 
-cdef bint promo2(object a, object b) except -1:
-    """``needs_promotion((a, b), (0, 1))`` for the engine's operator slots."""
+cdef inline bint _plain_float(object x) noexcept:
+    return type(x) is _ndarray and _float_kind(
+        <cnp.dtype><object><PyObject *>cnp.PyArray_DESCR(<cnp.ndarray>x))
+
+
+cdef bint promo_data(object x, object y) except -1:
+    """For the engine's operator slots: may ``x op y`` (the data of two
+    tensors) need PyTorch's promotion? False only when both are float
+    ndarrays of one dtype; True sends the call to ``dtypes.promote``,
+    which also handles the cases that turn out not to need it."""
+    if type(x) is not _ndarray or type(y) is not _ndarray:
+        return True
+    cdef PyObject *dx = <PyObject *>cnp.PyArray_DESCR(<cnp.ndarray>x)
+    if dx != <PyObject *>cnp.PyArray_DESCR(<cnp.ndarray>y):
+        return True
+    return not _float_kind(<cnp.dtype><object>dx)
+
+
+cdef bint promo_other(object x, object b) except -1:
+    """As ``promo_data`` for a tensor's data ``x`` and an operand ``b`` that
+    is not a tensor of the compiled engine: False for a float ``x`` with a
+    Python number, or with an operand promotion leaves to numpy."""
+    cdef object t = type(b)
+    if t is float or t is int or t is bool:
+        return not _plain_float(x)
     cdef PyObject *first = NULL
-    return _check_arg(a, &first) or _check_arg(b, &first)
+    return _check_arg(b, &first) or not _plain_float(x)
