@@ -11,6 +11,13 @@
   keep their own dtype (``tensor``, ``as_tensor``, ``from_numpy``, and the
   ``Tensor(ndarray)`` constructor, unlike PyTorch's legacy ``torch.Tensor``
   which always makes float32), so float64 numpy code stays float64.
+* Ops promote their inputs as PyTorch does (``torch.result_type``; see
+  ``promote`` below): bool < integer < float; a Python number or 0-d tensor
+  of a higher category sets the category, not the width (``int32 + 1.5`` and
+  ``float32 + 0-d float64`` are float32); true division and float functions
+  of integers give the default float dtype. The op path tests
+  ``needs_promotion`` first (one C call), so same-dtype float calls pay
+  nothing more; gradients come back in each input's own dtype.
 * Only the CPU exists: ``device("cpu")`` / ``"cpu"`` are accepted wherever
   PyTorch takes ``device=``; any other device raises a RuntimeError that
   says so. ``cuda.is_available()`` is False.
