@@ -428,15 +428,13 @@ def test_factory_signatures_match_torch():
 
 
 # -- type promotion ------------------------------------------------------------------
-# dtypes.promote is the hook the op path calls when dtypes.needs_promotion(args)
-# holds; `run` below does exactly that, so these tests pin PyTorch's rules
-# whether or not the hook is wired into the operators yet.
+# dtypes.promote is the hook the op path calls when needs_promotion(args) holds;
+# `run` calls an op the way rules and the numpy protocol do (apply_op); the
+# operators and generated functions are pinned in test_type_promotion.py.
 
 def run(op, args):
-    from autograd_c import dtypes as D
     from autograd_c._surface import apply_op
-    out = D.promote(op, args) if D.needs_promotion(args) else None
-    return out if out is not None else apply_op(op, args, None)
+    return apply_op(op, args, None)
 
 
 _DT = ["float32", "float64", "int64", "int32", "uint8", "bool", "float16"]
@@ -501,8 +499,6 @@ def test_promotion_keeps_gradients(engine):
     assert c.dtype == ag.float32 and c.tolist() == [1.0, 6.0]
 
 
-@pytest.mark.xfail(strict=False, reason="needs dtypes.promote wired into the op path "
-                                        "(_surface / engine operator slots)")
 def test_operators_promote_like_torch(engine):
     i = ag.tensor([1, 2, 3])
     assert (i / 2).dtype == ag.float32

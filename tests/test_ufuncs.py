@@ -38,6 +38,7 @@ def check(ours, theirs, *args):
 
 def test_every_loop_found():
     assert len(_ufuncs.loops_found()) == len(BINARY) + len(UNARY)
+    assert len(_ufuncs.loops_found("float32")) == len(BINARY) + len(UNARY)
 
 
 def _operands(rng):
@@ -45,7 +46,13 @@ def _operands(rng):
     special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, 1e308, -1e308])
     return [x, x[0], special, rng.standard_normal(20000),   # the last is above the fast-path size
             x.T, x[:, ::2], x.astype(np.float32), x.astype(">f8"), np.float64(2.5),
-            2.5, 3, -0.0, True, np.array(1.5), 2 ** 60]
+            2.5, 3, -0.0, True, np.array(1.5), 2 ** 60,
+            # float32: the fast path's second dtype (with Python numbers that
+            # round, overflow or underflow in float32, and numpy scalars)
+            x.astype(np.float32)[1],
+            np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, 3e38, -3e38], dtype=np.float32),
+            rng.standard_normal(20000).astype(np.float32), x.astype(">f4"), 0.1, 1e300,
+            1e-50, 16777217, np.float32(1.5), 2 ** 53 + 1]
 
 
 @pytest.mark.parametrize("name", BINARY)
@@ -80,6 +87,15 @@ def test_floating_point_errors_reported_as_numpy():
     with np.errstate(over="raise"):
         with pytest.raises(FloatingPointError):
             _ufuncs.multiply(np.array([1e300]), 1e300)
+    with np.errstate(over="raise"):
+        with pytest.raises(FloatingPointError):
+            _ufuncs.multiply(np.array([1e30], dtype=np.float32), 1e30)
+    # a Python float that overflows float32: numpy's cast warning, as numpy
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        same(_ufuncs.add(np.ones(2, dtype=np.float32), 1e300),
+             np.add(np.ones(2, dtype=np.float32), 1e300))
+    assert got and all("overflow" in str(w.message) for w in got)
     # a clean call after a flagged one is clean again (flags are cleared)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -463,19 +463,30 @@ cdef enum:
     _MAX_SAVED = 16
 
 
-# A small direct-mapped cache from an Op object to its OpInfo. It holds the
-# op itself, so an entry can never describe another object at the same
+# A small two-way cache from an Op object to its OpInfo, indexed by a
+# Fibonacci hash of the address (Op objects sit at a fixed stride in memory:
+# the address bits alone would map many ops to a few slots, and ops used
+# together, add and mul, could evict each other on every call). An entry
+# holds the op itself, so it can never describe another object at the same
 # address. Op objects are not changed once built.
 cdef enum:
-    _OPCACHE = 64
+    _OPCACHE = 128
 cdef list _opcache = [None] * _OPCACHE
 
 
 cdef OpInfo _op_info(object op):
-    cdef size_t slot = (<size_t><PyObject *>op >> 4) % _OPCACHE
+    cdef size_t slot = (((<size_t><PyObject *>op >> 4) * <size_t>0x9E3779B97F4A7C15ULL)
+                        >> (8 * sizeof(size_t) - 7)) & (_OPCACHE - 2)
     cdef object hit = <object>PyList_GET_ITEM(_opcache, slot)
     if hit is not None and (<OpInfo>hit).op is op:
         return <OpInfo>hit
+    hit = <object>PyList_GET_ITEM(_opcache, slot + 1)
+    if hit is not None and (<OpInfo>hit).op is op:
+        return <OpInfo>hit
+    return _op_info_miss(op, slot)
+
+
+cdef OpInfo _op_info_miss(object op, size_t slot):
     cdef OpInfo info = OpInfo.__new__(OpInfo)
     rule = _TWIN.get(op, op)        # custom Functions have no twin
     info.op = op                    # grad_fn.op: the public op on both engines
@@ -487,6 +498,8 @@ cdef OpInfo _op_info(object op):
     sf = getattr(op, "saves_for", ())
     for i in range(64):
         info.saves_for[i] = sf[i] if i < len(sf) else 0xFFFFFFFFFFFFFFFFULL
+    # the first way's entry moves to the second (the older of a pair goes first)
+    _opcache[slot + 1] = _opcache[slot]
     _opcache[slot] = info
     return info
 

@@ -15,8 +15,14 @@ import inspect
 
 import numpy as np
 
+from . import dtypes as _dtypes
 from . import ops as _ops
 from ._tensor import engine_for
+
+try:        # the C twin of the promotion test (dtypes.needs_promotion)
+    from ._ufuncs import needs_promotion as _needs_promotion
+except ImportError:             # not built
+    _needs_promotion = _dtypes.needs_promotion
 
 __all__ = ["install", "public_names", "NUMPY_TABLE"]
 
@@ -31,11 +37,32 @@ NUMPY_FUNCTIONS: dict = {}
 
 def apply_op(op, args, kw):
     """Run ``op`` on ``args`` through their engine (what an op called like a
-    function inside a rule does when a Tensor is among its inputs)."""
-    out = engine_for(args).apply(op, tuple(args), kw or None)
+    function inside a rule does when a Tensor is among its inputs), with
+    PyTorch's type promotion."""
+    args = tuple(args)
+    pos = op.promote
+    if pos is not None and _needs_promotion(args, pos):
+        return _dtypes.promote(op, args, kw or None, _apply_plain)
+    out = engine_for(args).apply(op, args, kw or None)
     if op.view:
         out._as_view_of(args[0])
     return out
+
+
+def _apply_plain(op, args, kw):
+    """Run ``op`` through the engine of ``args``, no promotion (the ops
+    ``dtypes.promote`` runs, on inputs already of one dtype)."""
+    return engine_for(args).apply(op, args, kw or None)
+
+
+def _promote_check(op, tup, kw_name, indent="    "):
+    """The generated line that sends an op call to ``dtypes.promote`` when
+    its inputs' dtypes need PyTorch's promotion (only for ops that promote;
+    one C call on the common path)."""
+    if op.promote is None:
+        return ""
+    return (f"{indent}if _needs({tup}, _pos): "
+            f"return _promote(_op, {tup}, {kw_name}, _apply_plain)\n")
 
 
 def _forward_params(op):
@@ -54,7 +81,8 @@ def _forward_params(op):
 
 def _source(op, fname, as_method, reflected=False):
     """Source text of one generated function and the names it needs."""
-    env = {"_op": op, "_NO": _NO, "_engine_for": engine_for}
+    env = {"_op": op, "_NO": _NO, "_engine_for": engine_for, "_needs": _needs_promotion,
+           "_pos": op.promote, "_promote": _dtypes.promote, "_apply_plain": _apply_plain}
     if op.parse is not None:
         env["_parse"] = op.parse
         head = "self, *args, **kw" if as_method else "*args, **kw"
@@ -64,6 +92,7 @@ def _source(op, fname, as_method, reflected=False):
         eng = "self._engine" if as_method else "_engine_for(_ins)"
         tail = "._as_view_of(_ins[0])" if op.view else ""
         body = (f"{alias}    _ins, _kw = {call}\n"
+                f"{_promote_check(op, '_ins', '_kw')}"
                 f"    return {eng}.apply(_op, _ins, _kw){tail}\n")
         return f"def {fname}({head}):\n{body}", env
     inputs, params = _forward_params(op)
@@ -91,6 +120,7 @@ def _source(op, fname, as_method, reflected=False):
     tup = "(" + ", ".join(args) + ("," if len(args) == 1 else "") + ")"
     eng = "self._engine" if as_method else f"_engine_for({tup})"
     tail = f"._as_view_of({names[0]})" if op.view else ""
+    lines.append(_promote_check(op, tup, "_kw"))
     lines.append(f"    return {eng}.apply(_op, {tup}, _kw){tail}\n")
     return f"def {fname}({', '.join(sig)}):\n" + "".join(lines), env
 
@@ -128,6 +158,7 @@ def install(tensor_cls, namespace):
     """Add every op's methods and dunders to ``tensor_cls`` and its functions
     to ``namespace`` (the package's globals). Returns the function names."""
     names = []
+    _ops._registry.set_promotion(_dtypes.promotion_of)
     for op in _ops.REGISTRY.values():
         for m in op.methods:
             setattr(tensor_cls, m, _make(op, m, True))
@@ -182,9 +213,21 @@ SLOT_DUNDERS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul
 def engine_operator_block():
     """Cython source of the compiled engine's operator block: for every op
     whose dunder is a C number slot, a method that reaches the recorder
-    with no Python frame (included by _engine_c.pyx at build time)."""
+    with no Python frame (included by _engine_c.pyx at build time). Ops
+    that promote types first make one C test (``_ufuncs.promo_data`` /
+    ``promo_other``: float data of one dtype, or with a Python number?) and
+    only on a mismatch go to ``dtypes.promote``."""
     lines = ["# GENERATED at build time from the op table by "
-             "autograd_c._surface.engine_operator_block() -- do not edit.\n"]
+             "autograd_c._surface.engine_operator_block() -- do not edit.\n",
+             "from autograd_c._ufuncs cimport promo_data, promo_other\n",
+             "from autograd_c import dtypes as _dtypes_mod\n\n\n",
+             "cdef inline bint _promo2(TensorBase t, object other) except -1:\n",
+             "    # t: the tensor whose slot runs; one C test on the common path\n",
+             "    if isinstance(other, TensorBase):\n",
+             "        return promo_data(t.data, (<TensorBase>other).data)\n",
+             "    return promo_other(t.data, other)\n\n\n",
+             "def _promote_slot(op, a, b):\n",
+             "    return _dtypes_mod.promote(op, (a, b), None, apply)\n\n\n"]
     methods = []
     for op in _ops.REGISTRY.values():
         used = [(d, False) for d in op.dunders if d in SLOT_DUNDERS] + \
@@ -194,16 +237,23 @@ def engine_operator_block():
         inputs, params = _forward_params(op)
         if op.parse is not None or params or len(inputs) not in (1, 2):
             raise TypeError(f"op {op.name}: a C-slot dunder needs a plain 1- or 2-input op")
+        promotes = _dtypes.promotion_of(op.name) is not None
+        if promotes and len(inputs) != 2:
+            raise TypeError(f"op {op.name}: a C-slot dunder that promotes needs 2 inputs")
         lines.append(f"cdef object _OP_{op.name} = _py_ops.REGISTRY[{op.name!r}]\n")
         for d, reflected in used:
             if len(inputs) == 1:
                 body = f"_apply1(_OP_{op.name}, self, None)"
                 head = f"{d}(self)"
+                check = ""
             else:
                 args = "other, self" if reflected else "self, other"
                 body = f"_apply2(_OP_{op.name}, {args})"
                 head = f"{d}(self, other)"
-            methods.append(f"    def {head}:\n        return {body}\n\n")
+                check = (f"        if _promo2(self, other):\n"
+                         f"            return _promote_slot(_OP_{op.name}, {args})\n"
+                         if promotes else "")
+            methods.append(f"    def {head}:\n{check}        return {body}\n\n")
     lines.append("\n\n@cython.no_gc\ncdef class TensorOps(TensorBase):\n"
                  '    """The op table\'s operator dunders as C slots."""\n\n')
     lines.extend(methods)

@@ -795,8 +795,9 @@ class Tensor:
 
     # comparisons: plain boolean tensors, never part of the graph
     def _compare(self, other, ufunc) -> "Tensor":
-        other = other.data if isinstance(other, Tensor) else other
-        out = ufunc(self.data, other)
+        # in PyTorch's common dtype (float32 vs a 0-d float64 compares in float32)
+        a, other = _dtypes.compare_operands(self, other)
+        out = ufunc(a, other)
         return type(self)(out, dtype=bool if out.dtype == bool else None)
 
     def __lt__(self, other) -> "Tensor":

@@ -7,3 +7,5 @@ cdef enum:
 
 cdef object fast_add(object a, object b)
 cdef object fast_inplace(int k, object out, object other)
+cdef bint promo_data(object x, object y) except -1
+cdef bint promo_other(object x, object b) except -1

@@ -11,6 +11,13 @@
   keep their own dtype (``tensor``, ``as_tensor``, ``from_numpy``, and the
   ``Tensor(ndarray)`` constructor, unlike PyTorch's legacy ``torch.Tensor``
   which always makes float32), so float64 numpy code stays float64.
+* Ops promote their inputs as PyTorch does (``torch.result_type``; see
+  ``promote`` below): bool < integer < float; a Python number or 0-d tensor
+  of a higher category sets the category, not the width (``int32 + 1.5`` and
+  ``float32 + 0-d float64`` are float32); true division and float functions
+  of integers give the default float dtype. The op path tests
+  ``needs_promotion`` first (one C call), so same-dtype float calls pay
+  nothing more; gradients come back in each input's own dtype.
 * Only the CPU exists: ``device("cpu")`` / ``"cpu"`` are accepted wherever
   PyTorch takes ``device=``; any other device raises a RuntimeError that
   says so. ``cuda.is_available()`` is False.
@@ -280,39 +287,66 @@ def result_float(d: np.dtype) -> np.dtype:
 # PyTorch's type promotion for ops (the hook the op path calls)
 # ----------------------------------------------------------------------------
 
-#: ops whose tensor inputs at these positions are promoted to one dtype
-#: before the op runs (PyTorch's elementwise type promotion); inputs not
-#: listed (``where``'s condition, index tensors) keep their dtype
+#: ops whose inputs at these positions are promoted to one dtype before the
+#: op runs (PyTorch's elementwise type promotion, ``torch.result_type``);
+#: inputs not listed (``where``'s condition) keep their dtype
 PROMOTED_INPUTS = {
     "add": (0, 1), "sub": (0, 1), "mul": (0, 1), "div": (0, 1), "pow": (0, 1),
     "maximum": (0, 1), "minimum": (0, 1), "where": (1, 2), "atan2": (0, 1),
     "remainder": (0, 1), "fmod": (0, 1), "hypot": (0, 1), "copysign": (0, 1),
-    "lerp": (0, 1, 2), "addcmul": (0, 1, 2), "addcdiv": (0, 1, 2), "xlogy": (0, 1),
-    "floor_divide": (0, 1), "logaddexp": (0, 1), "fmax": (0, 1), "fmin": (0, 1),
-    "clamp": (0,), "matmul": (0, 1), "dot": (0, 1), "mm": (0, 1), "bmm": (0, 1),
-    "cat": None, "stack": None,      # None: every input
+    "lerp": (0, 1, 2), "xlogy": (0, 1), "floor_divide": (0, 1), "logaddexp": (0, 1),
+    "logaddexp2": (0, 1), "fmax": (0, 1), "fmin": (0, 1),
 }
 
+#: ops whose result is a float whatever their inputs: integer and bool
+#: inputs compute in the default float dtype (true division, ``exp``...;
+#: numpy would give float64, or float16 for int8)
+FLOAT_OPS = frozenset([
+    "div", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "log1p", "expm1",
+    "log2", "log10", "exp2", "rsqrt", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+    "acosh", "atanh", "erf", "erfc", "erfinv", "reciprocal", "atan2", "logit", "hypot",
+    "xlogy", "logaddexp", "logaddexp2", "copysign"])
 
-def needs_promotion(args) -> builtins.bool:
+
+def promotion_of(name):
+    """The input positions op ``name`` promotes together (a tuple), or None
+    when the op does no type promotion."""
+    pos = PROMOTED_INPUTS.get(name)
+    if pos is None and name in FLOAT_OPS:
+        pos = (0,)
+    return pos
+
+
+_FLOAT_KINDS = frozenset("fc")
+
+
+def needs_promotion(args, pos) -> builtins.bool:
     """The cheap test the op path makes first: True when numpy might not
-    compute in PyTorch's dtype, i.e. some tensor input has an integer or
-    bool dtype, or two tensor inputs have different dtypes. (Float tensors of
-    one dtype with Python numbers: numpy 2's rules already agree.)"""
+    compute ``args`` in PyTorch's dtype, i.e. some input at ``pos`` is a
+    tensor of an integer or bool dtype or a numpy scalar, or two tensor
+    inputs there have different dtypes. (Float tensors of one dtype with
+    Python numbers: numpy 2's rules (NEP 50) already agree.) The compiled
+    twin is ``_ufuncs.needs_promotion``."""
     first = None
-    for a in args:
+    n = len(args)
+    for i in pos:
+        if i >= n:
+            continue
+        a = args[i]
+        t = type(a)
+        if t is builtins.float or t is builtins.int or t is builtins.bool:
+            continue
         if isinstance(a, _Tensor):
             d = a.data.dtype
+            if d.kind not in _FLOAT_KINDS:
+                return True
             if first is None:
-                if d not in _FLOATS:
-                    return True
                 first = d
             elif d is not first and d != first:
                 return True
+        elif isinstance(a, np.generic):
+            return True
     return False
-
-
-_FLOATS = frozenset([float16, float32, float64, complex64, complex128])
 
 
 def result_type(tensors, scalars=()) -> np.dtype:
@@ -320,7 +354,7 @@ def result_type(tensors, scalars=()) -> np.dtype:
     ndim) and Python ``scalars``: the highest category wins (bool < int <
     float < complex); within it dimensioned tensors decide before 0-d ones,
     and both before Python numbers, which only lift the category (to the
-    default float dtype for a float)."""
+    default dtype of that category: float32, int64, complex64)."""
     best_dim = best_zero = None
     for d, nd in tensors:
         if nd:
@@ -335,13 +369,14 @@ def result_type(tensors, scalars=()) -> np.dtype:
     for s in scalars:
         scat = builtins.max(scat, 3 if isinstance(s, builtins.complex) else
                             2 if isinstance(s, builtins.float) else
-                            1 if isinstance(s, builtins.int) and not isinstance(s, builtins.bool)
-                            else 0)
+                            0 if isinstance(s, builtins.bool) else
+                            1 if isinstance(s, builtins.int) else -1)
     if out is None:
-        return {3: complex64, 2: _default[0], 1: int64, 0: bool_}.get(scat, _default[0])
+        return {3: _default_complex(), 2: _default[0], 1: int64, 0: bool_}.get(
+            scat, _default[0])
     if scat > _category(out):
         if scat == 3:
-            out = complex128 if out == float64 else complex64
+            out = complex128 if out == float64 else _default_complex()
         elif scat == 2:
             out = _default[0]
         else:
@@ -349,77 +384,82 @@ def result_type(tensors, scalars=()) -> np.dtype:
     return out
 
 
-def promote(op, args, kw=None):
-    """Run ``op`` on ``args`` with PyTorch's type promotion; None when the op
-    path's own run already gives PyTorch's dtype (then nothing was run).
+def _default_complex():
+    return complex128 if _default[0] == float64 else complex64
 
-    1. The op's promoted inputs (``PROMOTED_INPUTS``) that are tensors of
-       another dtype than the result dtype are cast first: integer and bool
-       tensors as plain arrays (they never require grad), float tensors
-       through the recorded ``astype`` op (differentiable). So
-       ``float32 * int64`` is float32, ``float32 * float64-0d`` is float32,
-       ``int64 * 2.5`` is float32 (the default dtype).
-    2. A float result from inputs none of which is a float tensor (``exp``
-       or true division of integers, ``int ** 0.5``) is the default float
-       dtype (numpy would give float64). Nothing requires grad there.
+
+def promote(op, args, kw, apply):
+    """Run ``op`` on ``args`` with PyTorch's type promotion (the slow path,
+    taken when ``needs_promotion`` said so); ``apply(op, args, kw)`` runs an
+    op through the engine.
+
+    The op's promoted inputs are brought to ``result_type`` of them (for
+    ``FLOAT_OPS`` an integer or bool result type becomes the default float
+    dtype): float tensors through the recorded ``astype`` op (so the
+    gradient flows back in the input's own dtype, as in PyTorch), integer
+    and bool tensors as plain arrays (they never require grad); numpy
+    scalars there are read as Python numbers, as PyTorch does.
     """
-    from . import ops as _ops
-    from ._surface import apply_op
-    name = op.name
-    tens = [a for a in args if getattr(a, "_engine", None) is not None]
-    if not tens:
-        return None
-    positions = PROMOTED_INPUTS.get(name, ())
+    pos = promotion_of(op.name)
     new = list(args)
-    changed = False
-    if positions != ():
-        idx = builtins.range(len(args)) if positions is None else \
-            [i for i in positions if i < len(args)]
-        part_t = [(args[i].data.dtype, args[i].data.ndim) for i in idx
-                  if getattr(args[i], "_engine", None) is not None]
-        part_s = [args[i] for i in idx if isinstance(args[i], (builtins.int, builtins.float,
-                                                               builtins.complex))]
-        if part_t:
-            target = result_type(part_t, part_s)
-            for i in idx:
-                a = args[i]
-                if getattr(a, "_engine", None) is None or a.data.dtype == target:
-                    continue
-                if a.data.dtype.kind in "fc" and a._rg:
-                    new[i] = _ops.astype(a, dtype=target)
-                else:
-                    new[i] = _detached(a, a.data.astype(target))
-                changed = True
-    res = apply_op(op, tuple(new), kw) if changed else None
-    # 2: a float result of non-float tensors is the default float dtype
-    if any(t.data.dtype.kind in "fc" for t in tens):
-        return res
-    if name not in FLOAT_OPS:
-        if res is None:
-            res = apply_op(op, tuple(args), kw)
-        d = res.data.dtype
-        if d.kind not in "fc" or d == _default_for(d):
-            return res
-    # computed from integers: in the default float dtype, as PyTorch does
-    # (numpy would pick float16 for int8, float64 for int64)
-    floats = tuple(_detached(a, a.data.astype(_default[0]))
-                   if getattr(a, "_engine", None) is not None else a for a in args)
-    return apply_op(op, floats, kw)
+    n = len(args)
+    idx = [i for i in pos if i < n]
+    tens, scal = [], []
+    for i in idx:
+        a = args[i]
+        if isinstance(a, _Tensor):
+            tens.append((a.data.dtype, a.data.ndim))
+        elif isinstance(a, np.generic) and a.dtype.kind in "biufc":
+            new[i] = a = a.item()
+            scal.append(a)
+        elif isinstance(a, (builtins.int, builtins.float, builtins.complex)):
+            scal.append(a)
+    if not tens:
+        return apply(op, tuple(new), kw)
+    target = result_type(tens, scal)
+    if op.name in FLOAT_OPS and target.kind not in _FLOAT_KINDS:
+        target = _default[0]
+    for i in idx:
+        a = new[i]
+        if isinstance(a, _Tensor) and a.data.dtype != target:
+            new[i] = cast_tensor(a, target, apply)
+    out = apply(op, tuple(new), kw)
+    if out.data.dtype != target and not out._rg:
+        # numpy's own integer/bool rules differ (bool ** bool is int8 there)
+        out.data = out.data.astype(target)
+    return out
 
 
-#: ops whose result is a float whatever their input (integers are converted
-#: to the default float dtype first)
-FLOAT_OPS = frozenset(["div", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid",
-                       "log1p", "expm1", "log2", "log10", "exp2", "rsqrt", "asin", "acos",
-                       "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc",
-                       "erfinv", "lgamma", "digamma", "reciprocal", "atan2", "logit",
-                       "softmax", "log_softmax", "mean", "var", "std", "hypot", "xlogy",
-                       "logaddexp"])
+def cast_tensor(a, target, apply):
+    """Tensor ``a`` in dtype ``target``: float tensors through the recorded
+    ``astype`` op (differentiable, forward-mode tangents included), others
+    as a plain tensor outside the graph."""
+    if a.data.dtype.kind in _FLOAT_KINDS:
+        from .ops import REGISTRY
+        return apply(REGISTRY["astype"], (a,), {"dtype": target})
+    return _detached(a, a.data.astype(target))
 
 
-def _default_for(d):
-    return _default[0] if d.kind == "f" else (complex128 if _default[0] == float64
-                                              else complex64)
+def compare_operands(a, b):
+    """The arrays a comparison of ``a`` and ``b`` (Tensors or numbers) runs
+    on: their data, brought to PyTorch's common dtype when numpy's would
+    differ (``float32 < float64-0d`` compares in float32, as PyTorch does)."""
+    ad = a.data if isinstance(a, _Tensor) else a
+    bd = b.data if isinstance(b, _Tensor) else b
+    if not needs_promotion((a, b), (0, 1)):
+        return ad, bd
+    if isinstance(ad, np.generic):
+        ad = ad.item()
+    if isinstance(bd, np.generic):
+        bd = bd.item()
+    tens = [(x.dtype, x.ndim) for x in (ad, bd) if isinstance(x, np.ndarray)]
+    if not tens:
+        return ad, bd
+    scal = [x for x in (ad, bd) if isinstance(x, (builtins.int, builtins.float,
+                                                  builtins.complex))]
+    target = result_type(tens, scal)
+    return tuple(x.astype(target, copy=False) if isinstance(x, np.ndarray) else x
+                 for x in (ad, bd))
 
 
 def _detached(like, arr):
@@ -443,3 +483,10 @@ _Tensor: typing.Any = type(None)
 def _register_tensor(cls) -> None:
     global _Tensor
     _Tensor = cls
+    try:
+        from . import _ufuncs
+    except ImportError:          # not built: the pure-Python check serves
+        return
+    setter = getattr(_ufuncs, "set_tensor_class", None)
+    if setter is not None:
+        setter(cls)

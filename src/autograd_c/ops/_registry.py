@@ -44,7 +44,7 @@ class Op:
     __slots__ = ("name", "forward", "backward", "saves", "saves_mask", "saves_for", "saves_output",
                  "keeps_nothing", "nin",
                  "params", "methods", "functions", "dunders", "rdunders", "view", "parse",
-                 "numpy", "doc", "_apply_fn")
+                 "numpy", "doc", "_apply_fn", "promote")
 
     def __init__(self, name, forward, backward, saves=(), saves_output=False, *,
                  saves_for=None, methods=(), functions=(), dunders=(), rdunders=(), view=False,
@@ -82,6 +82,9 @@ class Op:
         init(self, "numpy", tuple(numpy))
         init(self, "doc", doc)
         init(self, "_apply_fn", None)
+        # input positions promoted together to PyTorch's result dtype, or
+        # None (set from autograd_c.dtypes by set_promotion)
+        init(self, "promote", None)
 
     def __setattr__(self, name, value):
         raise AttributeError(f"op {self.name!r}: Op objects are immutable; build a new Op")
@@ -146,6 +149,13 @@ def set_apply(fn):
     the package: ``fn(op, args, kw)`` runs ``op`` through the args' engine)."""
     for entry in REGISTRY.values():
         object.__setattr__(entry, "_apply_fn", fn)
+
+
+def set_promotion(positions_of):
+    """Record on every op the input positions its type promotion covers:
+    ``positions_of(name)`` is a tuple or None (``dtypes.promotion_of``)."""
+    for entry in REGISTRY.values():
+        object.__setattr__(entry, "promote", positions_of(entry.name))
 
 
 #: public functions built from ops (differentiable to any order because they

@@ -29,8 +29,11 @@ def _wrap(out, *args):
     return Tensor(out)
 
 
-def _binary(name, ufunc, aliases=(), doc=None, dunders=()):
+def _binary(name, ufunc, aliases=(), doc=None, dunders=(), promote=False):
     def fn(input, other):
+        if promote:     # comparisons: in PyTorch's common dtype of the operands
+            from autograd_c.dtypes import compare_operands
+            return _wrap(ufunc(*compare_operands(input, other)), input, other)
         return _wrap(ufunc(_data(input), _data(other)), input, other)
 
     fn.__name__ = fn.__qualname__ = name
@@ -51,12 +54,12 @@ def _unary(name, ufunc, aliases=(), doc=None):
 
 
 # comparisons -> bool
-eq = _binary("eq", np.equal)
-ne = _binary("ne", np.not_equal, ("not_equal",))
-lt = _binary("lt", np.less, ("less",))
-le = _binary("le", np.less_equal, ("less_equal",))
-gt = _binary("gt", np.greater, ("greater",))
-ge = _binary("ge", np.greater_equal, ("greater_equal",))
+eq = _binary("eq", np.equal, promote=True)
+ne = _binary("ne", np.not_equal, ("not_equal",), promote=True)
+lt = _binary("lt", np.less, ("less",), promote=True)
+le = _binary("le", np.less_equal, ("less_equal",), promote=True)
+gt = _binary("gt", np.greater, ("greater",), promote=True)
+ge = _binary("ge", np.greater_equal, ("greater_equal",), promote=True)
 
 # tests -> bool
 isnan = _unary("isnan", np.isnan)
