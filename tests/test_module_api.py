@@ -166,7 +166,7 @@ def test_load_state_dict_result_strict_and_atomic(pair):
         sorted(res.missing_keys) == ["heads.a.weight", "norm.bias"]
     assert res.unexpected_keys == ["bogus"]
     # torch loads ours back: same keys and values
-    tm.load_state_dict({k: torch.tensor(v) for k, v in om.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in om.state_dict().items()})
     for k, v in tm.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), om.state_dict()[k])
 

@@ -261,3 +261,18 @@ def test_loss_errors(engine):
         nn.CrossEntropyLoss()(np.zeros((2, 3)), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="shape"):
         nn.MSELoss()(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_parameter_results_that_are_not_differentiated_are_plain_tensors(engine):
+    """As in torch: comparing, casting or taking indices of a Parameter gives
+    plain Tensors (a Parameter would require grad, which bool/int cannot)."""
+    torch = pytest.importorskip("torch")
+    w = nn.Parameter(np.array([[1.0, 2.0], [2.0, 0.5]]))
+    tw = torch.nn.Parameter(torch.tensor([[1.0, 2.0], [2.0, 0.5]], dtype=torch.float64))
+    for f in (lambda p: p == 2.0, lambda p: p > 1.0, lambda p: ~(p < 1.0),
+              lambda p: p.argmax(), lambda p: p.max(1).indices, lambda p: p.isnan()):
+        ours, ref = f(w), f(tw)
+        assert not isinstance(ours, nn.Parameter) and not ours.requires_grad
+        assert not isinstance(ref, torch.nn.Parameter) and not ref.requires_grad
+        np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+    assert bool((w == 2.0).sum() == 2)

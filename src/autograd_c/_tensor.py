@@ -24,6 +24,7 @@ from . import ops as _ops
 from ._views import _PENDING
 from .grad_mode import nondefault as _nondefault
 from .grad_mode import state as _gm
+from .ops._helpers import result_type as _result_type
 from .ops.composites import PROPERTIES as _PROPERTIES
 
 __all__ = ["Tensor", "Size"]
@@ -510,7 +511,7 @@ class Tensor:
             return self.clone() if copy else self
         if dtype.kind in "fc" and self.data.dtype.kind in "fc":
             return _ops.astype(self, dtype=dtype)        # recorded: differentiable
-        return type(self)(self.data.astype(dtype))      # leaves the graph, as PyTorch
+        return _result_type(self)(self.data.astype(dtype))      # leaves the graph, as PyTorch
 
     def type(self, dtype=None, non_blocking: bool = False):
         """``type()``: the tensor type name (``'torch.FloatTensor'``...);
@@ -691,7 +692,7 @@ class Tensor:
             return apply_op(op, inputs, None)
         if ufunc in _NONDIFF_UFUNCS:
             arrays = [a.data if isinstance(a, Tensor) else a for a in inputs]
-            return type(self)(ufunc(*arrays))
+            return _result_type(self)(ufunc(*arrays))
         raise TypeError(f"numpy.{name} has no differentiable counterpart in autograd_c; "
                         f"call it on t.detach().numpy() if no gradient is needed")
 
@@ -798,7 +799,7 @@ class Tensor:
         # in PyTorch's common dtype (float32 vs a 0-d float64 compares in float32)
         a, other = _dtypes.compare_operands(self, other)
         out = ufunc(a, other)
-        return type(self)(out, dtype=bool if out.dtype == bool else None)
+        return _result_type(self)(out, dtype=bool if out.dtype == bool else None)
 
     def __lt__(self, other) -> "Tensor":
         return self._compare(other, np.less)
@@ -834,7 +835,7 @@ class Tensor:
     __rxor__ = __xor__
 
     def __invert__(self) -> "Tensor":
-        return type(self)(np.invert(self.data))
+        return _result_type(self)(np.invert(self.data))
 
     # -- in-place ops ----------------------------------------------------------
     def _inplace(self, op, ufunc, other) -> "Tensor":

@@ -606,9 +606,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         scale = 1.0 / np.sqrt(rv.reshape(shape) + eps)
     # per-channel work on (1, C, 1, ...) arrays, then one multiply and one add
     # over the whole input (and their VJPs)
-    if weight is not None:
-        scale = _t(weight).reshape(shape) * scale
-    y = c * scale
+    if weight is None:
+        y = c * scale
+    elif x.numel():
+        y = c * (_t(weight).reshape(shape) * scale)
+    else:   # empty input: its NaN statistics must not reach weight's (empty-sum) gradient
+        y = (c * scale) * _t(weight).reshape(shape)
     if bias is not None:
         y = y + _t(bias).reshape(shape)
     return y

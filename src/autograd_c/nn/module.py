@@ -35,6 +35,7 @@ class Parameter(_tensor.Tensor):
     """
 
     __slots__ = ()
+    _is_parameter = True     # non-differentiable results are plain Tensors (ops._helpers)
 
     def __new__(cls, *args, **kwargs):
         if cls is Parameter:

@@ -123,3 +123,14 @@ def expand_reduced(g, in_shape, axes, keepdim):
     if not keepdim and axes:
         g = np.expand_dims(g, axes)
     return np.broadcast_to(g, in_shape)
+
+
+def result_type(like):
+    """The class of a result of Tensor ``like`` that is not differentiated
+    (indices, booleans, casts that leave the graph): ``like``'s own class,
+    except that a Parameter's results are the engine's plain Tensor, as in
+    PyTorch (a Parameter would require grad, which a bool or int cannot)."""
+    cls = type(like)
+    if getattr(cls, "_is_parameter", False):
+        return like._engine.Tensor
+    return cls

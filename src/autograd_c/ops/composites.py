@@ -8,7 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._helpers import norm_dims
+from ._helpers import norm_dims, result_type
 from ._registry import composite
 from .elementwise import maximum, minimum, mul
 from .index import take_along_dim
@@ -61,7 +61,7 @@ def _extreme(name, full, pairwise, argfn):
         d = d[0] if d else 0
         if data.ndim == 0:
             idx = np.zeros((), dtype=np.int64)
-            return ValuesIndices(full(input), type(input)(idx) if _is_tensor(input) else idx)
+            return ValuesIndices(full(input), result_type(input)(idx) if _is_tensor(input) else idx)
         if data.shape[d] == 0:
             raise IndexError(f"{name}(): dim {dim} of a tensor of shape {data.shape} is empty")
         idx = np.expand_dims(argfn(data, axis=d), d)
@@ -69,7 +69,7 @@ def _extreme(name, full, pairwise, argfn):
         if not keepdim:
             values = reshape(values, shape=data.shape[:d] + data.shape[d + 1:])
             idx = np.squeeze(idx, d)
-        indices = type(input)(idx.astype(np.int64)) if _is_tensor(input) else idx
+        indices = result_type(input)(idx.astype(np.int64)) if _is_tensor(input) else idx
         return ValuesIndices(values, indices)
 
     fn.__name__ = fn.__qualname__ = name

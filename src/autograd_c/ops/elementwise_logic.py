@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._helpers import result_type
 from ._registry import composite
 
 
@@ -24,7 +25,7 @@ def _data(x):
 def _wrap(out, *args):
     for a in args:
         if _is_tensor(a):
-            return type(a)(out)
+            return result_type(a)(out)
     from autograd_c._tensor import Tensor
     return Tensor(out)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._helpers import Like, cast, norm_dims, shape_of
+from ._helpers import Like, cast, norm_dims, result_type, shape_of
 from ._registry import composite, op
 from .elementwise import where
 
@@ -474,8 +474,7 @@ def _wrap(like, arr):
     """``arr`` as a Tensor (not requiring grad) when ``like`` is one."""
     if not _is_tensor(like):
         return arr
-    # the engine's plain Tensor (a Parameter's type would make it require grad)
-    return getattr(like._engine, "Tensor", type(like))(arr)
+    return result_type(like)(arr)
 
 
 def _dtype(x):

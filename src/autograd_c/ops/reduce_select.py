@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._helpers import norm_dims
+from ._helpers import norm_dims, result_type
 from ._registry import composite
 from .elementwise import where
 from .index import take_along_dim
@@ -38,7 +38,7 @@ def _wrap(like, arr):
     """A result that is not differentiated (indices, booleans): a Tensor that
     does not require grad when ``like`` is a Tensor, else the array."""
     arr = np.asarray(arr)
-    return type(like)(arr) if _is_tensor(like) else arr
+    return result_type(like)(arr) if _is_tensor(like) else arr
 
 
 def _alias(dim, keepdim, axis, keepdims):

@@ -7,7 +7,7 @@ import builtins
 
 import numpy as np
 
-from ._helpers import norm_dims
+from ._helpers import norm_dims, result_type
 from ._registry import composite
 from .elementwise import where
 from .index import getitem
@@ -266,7 +266,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None, axis=N
     if repeats is None:
         counts = input.data if _is_tensor(input) else np.asarray(input)
         idx = np.repeat(np.arange(counts.shape[0]), counts)
-        return type(input)(idx) if _is_tensor(input) else idx
+        return result_type(input)(idx) if _is_tensor(input) else idx
     dim = dim if axis is None else axis
     r = repeats.data if _is_tensor(repeats) else repeats
     if dim is None:
