@@ -129,12 +129,46 @@ cdef class Node:
         # deep. Instead of letting each node's dealloc free its inputs' nodes
         # (C recursion as deep as the graph), adopt the edges of every input
         # node that is about to die into one list, so each dealloc finds
-        # nothing left to free.
-        if self.edges is None or PyTuple_GET_SIZE(self.edges) == 0:
+        # nothing left to free. When no edge would free anything further
+        # (the common case: released nodes, leaves without .grad), the edges
+        # tuple is simply dropped with the node, without the list.
+        if self.edges is None:
+            return
+        cdef PyObject *edges = <PyObject *>self.edges       # borrowed
+        if _refcnt(edges) > 1:      # someone else holds them: nothing dies here
+            return
+        cdef Py_ssize_t i
+        for i in range(PyTuple_GET_SIZE(self.edges)):
+            if _would_cascade(PyTuple_GET_ITEM(self.edges, i)):
+                break
+        else:
             return
         cdef list pending = list(self.edges)
         self.edges = None
         _free_iteratively(pending)
+
+
+cdef extern from *:
+    """
+    #define ag_refcnt(o) Py_REFCNT(o)
+    #define ag_type(o) Py_TYPE(o)
+    """
+    Py_ssize_t _refcnt "ag_refcnt"(PyObject *o) noexcept nogil
+    PyTypeObject *_type "ag_type"(PyObject *o) noexcept nogil
+    bint _is_tensor_type "PyObject_TypeCheck"(PyObject *o, PyTypeObject *t) noexcept
+
+
+cdef inline bint _would_cascade(PyObject *p) noexcept:
+    """Whether freeing the last reference to ``p`` (an edge, borrowed) would
+    free more graph: a node with edges, a tensor with .grad, base or node."""
+    if _refcnt(p) != 1:
+        return False
+    if _type(p) == _NodeType:
+        return (<Node>p).edges is not None and PyTuple_GET_SIZE((<Node>p).edges) != 0
+    if _is_tensor_type(p, _TensorBaseType):
+        return ((<TensorBase>p)._grad is not None or (<TensorBase>p)._base is not None
+                or (<TensorBase>p)._node is not None)
+    return False
 
 
 cdef void _free_iteratively(list pending):
@@ -180,6 +214,11 @@ cdef class TensorBase:
     The hot operators are compiled in its subclass ``TensorOps`` (generated
     from the op table), so they reach ``_apply`` without a Python frame; every
     other op method is the generated Python one of ``_tensor.Tensor``.
+
+    Freed through ``ag_tensor_dealloc`` (below): .grad (or _base) chains
+    may be a million deep (each .grad a tensor with its own .grad), and are
+    freed without C recursion; intermediate results have neither and go
+    straight to Cython's own dealloc.
     """
     cdef public object data
     cdef public bint _rg
@@ -188,16 +227,6 @@ cdef class TensorBase:
     cdef public Py_ssize_t _version
     cdef public object _base
     cdef object __weakref__
-
-    def __dealloc__(self):
-        # .grad (or _base) chains may be a million deep (each .grad a tensor
-        # with its own .grad): free them without C recursion. Intermediate
-        # results have neither and return here; their node frees itself.
-        if self._grad is None and self._base is None:
-            return
-        cdef list pending = []
-        _take_links(self, pending)
-        _free_iteratively(pending)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
                  grad=None):
@@ -311,6 +340,50 @@ cdef extern from *:
     void ag_fast_dealloc(PyTypeObject *t, PyTypeObject *base)
 
 
+cdef extern from *:
+    """
+    /* TensorOps' dealloc (every engine tensor type inherits it): a tensor
+     * holding a .grad or a base first hands them to the iterative freeing
+     * (as Node's dealloc does for edges), with the error state saved as a
+     * Cython __dealloc__ would; all others (intermediate results) go
+     * straight to Cython's generated dealloc, without that save/restore. */
+    static destructor ag_cython_tensor_dealloc;
+    static int (*ag_tensor_has_chain)(PyObject *);
+    static void (*ag_tensor_free_chain)(PyObject *);
+    static void ag_tensor_dealloc(PyObject *o) {
+        if (ag_tensor_has_chain(o)) {
+            PyObject *et, *ev, *tb;
+            PyErr_Fetch(&et, &ev, &tb);
+            Py_SET_REFCNT(o, 1);            /* alive while its links go */
+            ag_tensor_free_chain(o);
+            Py_SET_REFCNT(o, 0);
+            PyErr_Restore(et, ev, tb);
+        }
+        ag_cython_tensor_dealloc(o);
+    }
+    static void ag_patch_tensor_dealloc(PyTypeObject *t, int (*has)(PyObject *),
+                                        void (*free_chain)(PyObject *)) {
+        ag_tensor_has_chain = has;
+        ag_tensor_free_chain = free_chain;
+        ag_cython_tensor_dealloc = t->tp_dealloc;
+        t->tp_dealloc = ag_tensor_dealloc;
+    }
+    """
+    void ag_patch_tensor_dealloc(PyTypeObject *t, int (*has)(PyObject *) noexcept,
+                                 void (*free_chain)(PyObject *) noexcept)
+
+
+cdef int _tensor_has_chain(PyObject *o) noexcept:
+    return (<TensorBase>o)._grad is not None or (<TensorBase>o)._base is not None
+
+
+cdef void _tensor_free_chain(PyObject *o) noexcept:
+    cdef list pending = []
+    _take_links(<TensorBase>o, pending)
+    _free_iteratively(pending)
+
+
+ag_patch_tensor_dealloc(<PyTypeObject *>TensorOps, _tensor_has_chain, _tensor_free_chain)
 ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 ag_untrack_subclass(<PyTypeObject *>Tensor)
 ag_fast_dealloc(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
@@ -350,6 +423,7 @@ def _adopt_subclass(cls):
 cdef object _Tensor = Tensor
 cdef PyTypeObject *_TensorType = <PyTypeObject *>Tensor
 cdef PyTypeObject *_NodeType = <PyTypeObject *>Node
+cdef PyTypeObject *_TensorBaseType = <PyTypeObject *>TensorBase
 cdef object _BaseTensor = _tensor.Tensor
 cdef tuple _EMPTY = ()
 cdef list _nondefault = _nondefault_list
@@ -467,7 +541,7 @@ cdef enum:
 # op itself, so an entry can never describe another object at the same
 # address. Op objects are not changed once built.
 cdef enum:
-    _OPCACHE = 64
+    _OPCACHE = 256
 cdef list _opcache = [None] * _OPCACHE
 
 
@@ -476,6 +550,24 @@ cdef OpInfo _op_info(object op):
     cdef object hit = <object>PyList_GET_ITEM(_opcache, slot)
     if hit is not None and (<OpInfo>hit).op is op:
         return <OpInfo>hit
+    # a miss (two ops in one slot, a new custom Function): the table's ops
+    # keep theirs in _INFOS, built once; custom Functions' ops are not kept
+    cdef object known = _INFOS.get(op)
+    cdef OpInfo info
+    if known is not None:
+        info = <OpInfo>known
+    else:
+        info = _new_op_info(op)
+        if op in _TWIN:
+            _INFOS[op] = info
+    _opcache[slot] = info
+    return info
+
+
+cdef dict _INFOS = {}
+
+
+cdef OpInfo _new_op_info(object op):
     cdef OpInfo info = OpInfo.__new__(OpInfo)
     rule = _TWIN.get(op, op)        # custom Functions have no twin
     info.op = op                    # grad_fn.op: the public op on both engines
@@ -484,10 +576,10 @@ cdef OpInfo _op_info(object op):
     info.saves_mask = op.saves_mask
     info.saves_output = op.saves_output
     info.keeps_nothing = getattr(op, "keeps_nothing", False)
-    sf = getattr(op, "saves_for", ())
+    cdef tuple sf = tuple(getattr(op, "saves_for", ()))
+    cdef Py_ssize_t i, nsf = len(sf)
     for i in range(64):
-        info.saves_for[i] = sf[i] if i < len(sf) else 0xFFFFFFFFFFFFFFFFULL
-    _opcache[slot] = info
+        info.saves_for[i] = sf[i] if i < nsf else 0xFFFFFFFFFFFFFFFFULL
     return info
 
 
@@ -720,10 +812,16 @@ cdef object _wrap_grad(object g):
 
 
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
-    grad = <object>g
-    if _any_grad_hooks():
-        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
-    grads = _vjp(<Node>p, grad)
+    cdef Node node = <Node>p
+    if _any_grad_hooks() or _special():
+        grads = _vjp(node, _run_grad_hooks(<object>p, <object>g, _wrap_grad)
+                     if _any_grad_hooks() else <object>g)
+    else:
+        # (the common case of _vjp, written out: gcc would not inline it)
+        ctx = node.ctx
+        if node.freed:
+            raise node_freed_error(node)
+        grads = node.info.backward(ctx, <object>g, node.needs)
     Py_INCREF(grads)            # the scheduler receives a new reference
     return <PyObject *>grads
 
