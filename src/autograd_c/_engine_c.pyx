@@ -78,19 +78,23 @@ cdef class OpInfo:
     cdef unsigned long long saves_for[64]    # per input: whose gradients read it
     cdef bint saves_output
     cdef bint keeps_nothing
+    cdef bint custom          # a custom Function's op (no compiled twin)
 
 
 @cython.final
-@cython.no_gc
-@cython.freelist(64)
 cdef class Node:
     """One recorded op application (see ``engine_python.Node``).
 
-    Not tracked by the cycle collector: a node only points "down" the graph
-    (to its inputs' nodes, leaf tensors and its op's saved arrays), so
-    reference counting alone frees it; this keeps the collector from walking
-    million-node graphs during the forward pass. Freeing a long chain does
-    not recurse either: see ``__dealloc__``.
+    Not tracked by the cycle collector as a rule: a node of the op table only
+    points "down" the graph (to its inputs' nodes, leaf tensors and its op's
+    saved arrays), so reference counting alone frees it; this keeps the
+    collector from walking million-node graphs. Node and TensorBase are GC
+    types allocated untracked (``ag_untracked_alloc``); a node and its output
+    are tracked only when they may be part of a reference cycle: a custom
+    Function's node whose ctx is a GC object (``ctx.owner = o; o.out =
+    F.apply(x, o)``), or a node with such a tensor (or a tracked user
+    subclass instance) among its inputs (see ``_apply_v``). Freeing a long
+    chain does not recurse either: see ``__dealloc__``.
     """
     cdef OpInfo info
     cdef object ctx
@@ -150,12 +154,18 @@ cdef class Node:
 
 cdef extern from *:
     """
+    #define ag_gc_tracked(o) PyObject_GC_IsTracked(o)
+    #define ag_gc_track(o) PyObject_GC_Track(o)
+    #define ag_is_gc(o) PyObject_IS_GC(o)
     #define ag_refcnt(o) Py_REFCNT(o)
     #define ag_type(o) Py_TYPE(o)
     """
     Py_ssize_t _refcnt "ag_refcnt"(PyObject *o) noexcept nogil
     PyTypeObject *_type "ag_type"(PyObject *o) noexcept nogil
     bint _is_tensor_type "PyObject_TypeCheck"(PyObject *o, PyTypeObject *t) noexcept
+    bint _gc_tracked "ag_gc_tracked"(PyObject *o) noexcept
+    void _gc_track "ag_gc_track"(PyObject *o) noexcept
+    bint _is_gc "ag_is_gc"(PyObject *o) noexcept
 
 
 cdef inline bint _would_cascade(PyObject *p) noexcept:
@@ -206,7 +216,6 @@ cdef inline void _take_links(TensorBase t, list pending):
         t._node = None
 
 
-@cython.no_gc
 cdef class TensorBase:
     """Tensor storage of the compiled engine (untracked by the cycle
     collector for the same reason as ``Node``).
@@ -222,6 +231,7 @@ cdef class TensorBase:
     """
     cdef public object data
     cdef public bint _rg
+    cdef bint _gcvis          # tracked by the cycle collector (see Node)
     cdef public Node _node
     cdef public object _grad
     cdef public Py_ssize_t _version
@@ -299,11 +309,8 @@ cdef extern from *:
         d->nb_negative = s->nb_negative;
     }
 
-    /* A class statement makes every heap type a garbage-collected one, so
-     * each Tensor would carry a GC header and be walked by every collection
-     * (a million-op graph keeps a million tensors alive). TensorBase is
-     * deliberately untracked (see its docstring), and the Python subclass
-     * adds no fields (__slots__ = ()), so it can be untracked too. Must run
+    /* Tensor and the adopted subclasses (no fields of their own) allocate
+     * untracked like TensorBase (ag_untracked_alloc, below). Must run
      * before the first instance exists. User subclasses of Tensor are heap
      * types of their own and stay tracked. */
     /* A heap subclass is freed through CPython's generic subtype_dealloc
@@ -327,12 +334,19 @@ cdef extern from *:
         }
     }
 
+    /* Tensors and nodes are GC types but start untracked: the generic
+     * allocation would put every one in the collector's lists (and each
+     * collection would walk a million-op graph). _apply_v tracks the few
+     * that may be part of a cycle (see Node). Memory zeroed as
+     * PyType_GenericAlloc does; a heap type's reference taken by the init. */
+    static PyObject *ag_untracked_alloc(PyTypeObject *t, Py_ssize_t nitems) {
+        PyObject *o = _PyObject_GC_New(t);
+        if (o != NULL)
+            memset((char *)o + sizeof(PyObject), 0, t->tp_basicsize - sizeof(PyObject));
+        return o;
+    }
     static void ag_untrack_subclass(PyTypeObject *t) {
-        t->tp_flags &= ~Py_TPFLAGS_HAVE_GC;
-        t->tp_free = PyObject_Free;
-        t->tp_traverse = NULL;
-        t->tp_clear = NULL;
-        PyType_Modified(t);
+        t->tp_alloc = ag_untracked_alloc;
     }
     """
     void ag_inherit_number_slots(PyTypeObject *dst, PyTypeObject *src)
@@ -353,6 +367,7 @@ cdef extern from *:
     static void ag_tensor_dealloc(PyObject *o) {
         if (ag_tensor_has_chain(o)) {
             PyObject *et, *ev, *tb;
+            PyObject_GC_UnTrack(o);
             PyErr_Fetch(&et, &ev, &tb);
             Py_SET_REFCNT(o, 1);            /* alive while its links go */
             ag_tensor_free_chain(o);
@@ -386,6 +401,9 @@ cdef void _tensor_free_chain(PyObject *o) noexcept:
 ag_patch_tensor_dealloc(<PyTypeObject *>TensorOps, _tensor_has_chain, _tensor_free_chain)
 ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 ag_untrack_subclass(<PyTypeObject *>Tensor)
+ag_untrack_subclass(<PyTypeObject *>Node)
+ag_untrack_subclass(<PyTypeObject *>TensorBase)
+ag_untrack_subclass(<PyTypeObject *>TensorOps)
 ag_fast_dealloc(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 
 
@@ -576,6 +594,7 @@ cdef OpInfo _new_op_info(object op):
     info.saves_mask = op.saves_mask
     info.saves_output = op.saves_output
     info.keeps_nothing = getattr(op, "keeps_nothing", False)
+    info.custom = op not in _TWIN
     cdef tuple sf = tuple(getattr(op, "saves_for", ()))
     cdef Py_ssize_t i, nsf = len(sf)
     for i in range(64):
@@ -619,11 +638,14 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     cdef TensorBase t, owner
     cdef object a, x, e
     cdef bint hooks
+    cdef bint vis = False       # an input is tracked by the cycle collector (see Node)
     for i in range(n):
         a = <object>argv[i]
         if type(a) is _Tensor or isinstance(a, TensorBase):
             t = <TensorBase>a
             x = t.data
+            if t._gcvis or (type(a) is not _Tensor and _gc_tracked(<PyObject *>a)):
+                vis = True
             if (smask >> i & 1) if i < 64 else (i in op.saves):
                 # a view's version lives on the tensor whose memory it shares
                 owner = t if t._base is None else <TensorBase?>t._base
@@ -713,6 +735,11 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             node.trace = traceback_here()
         t._rg = True
         t._node = node
+        if vis or (info.custom and _is_gc(<PyObject *>ctx)):
+            # may be part of a reference cycle (see Node): visible to the collector
+            _gc_track(<PyObject *>node)
+            _gc_track(<PyObject *>t)
+            t._gcvis = True
     if hooks and _gm.fwd_ad is not None:
         _gm.fwd_ad(op, tuple([<object>argv[k] for k in range(n)]), kw, t)
     return t
@@ -725,6 +752,7 @@ cdef extern from *:
      * collection. Items of non-GC types (arrays, numbers, None, Node,
      * Tensor) are passed over with a flag test; any other GC object keeps
      * the tuple tracked. 1 when o ends up untracked. */
+    static PyTypeObject *ag_node_type, *ag_tensor_type;
     static int ag_untrack_atomic(PyObject *o) {
         if (!PyType_IS_GC(Py_TYPE(o)) || !PyObject_GC_IsTracked(o))
             return 1;
@@ -733,9 +761,12 @@ cdef extern from *:
         for (Py_ssize_t i = 0, n = PyTuple_GET_SIZE(o); i < n; i++) {
             PyObject *it = PyTuple_GET_ITEM(o, i);
             /* like CPython: any GC object but an untracked (or untrackable)
-             * tuple may later join a cycle, tracked or not right now */
+             * tuple may later join a cycle, tracked or not right now; our
+             * nodes and tensors are tracked at birth or never (see Node) */
             if (PyType_IS_GC(Py_TYPE(it))
-                    && !(PyTuple_CheckExact(it) && ag_untrack_atomic(it)))
+                    && !(PyTuple_CheckExact(it) && ag_untrack_atomic(it))
+                    && !((Py_TYPE(it) == ag_node_type || PyObject_TypeCheck(it, ag_tensor_type))
+                         && !PyObject_GC_IsTracked(it)))
                 return 0;
         }
         PyObject_GC_UnTrack(o);
@@ -743,6 +774,12 @@ cdef extern from *:
     }
     """
     int ag_untrack_atomic(PyObject *o)
+    PyTypeObject *ag_node_type
+    PyTypeObject *ag_tensor_type
+
+
+ag_node_type = <PyTypeObject *>Node
+ag_tensor_type = <PyTypeObject *>TensorBase
 
 
 # nodes alive in this process, and the graph size above which new nodes'
