@@ -339,12 +339,34 @@ cdef extern from *:
      * collection would walk a million-op graph). _apply_v tracks the few
      * that may be part of a cycle (see Node). Memory zeroed as
      * PyType_GenericAlloc does; a heap type's reference taken by the init. */
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(Py_GIL_DISABLED) \
+        && !defined(Py_TRACE_REFS)
+    /* CPython 3.11's layout of a GC object: two words of GC header (zero:
+     * untracked), then the object. Allocated directly: _PyObject_GC_New
+     * would also count the object towards the next collection, which only
+     * tracked objects can need. */
+    #define AG_GC_PRESIZE (2 * sizeof(uintptr_t))
+    static PyObject *ag_untracked_alloc(PyTypeObject *t, Py_ssize_t nitems) {
+        size_t size = AG_GC_PRESIZE + (size_t)t->tp_basicsize;
+        char *mem = (char *)PyObject_Malloc(size);
+        if (mem == NULL)
+            return PyErr_NoMemory();
+        memset(mem, 0, size);
+        PyObject *o = (PyObject *)(mem + AG_GC_PRESIZE);
+        Py_SET_TYPE(o, t);
+        if (t->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            Py_INCREF(t);
+        _Py_NewReference(o);
+        return o;
+    }
+    #else
     static PyObject *ag_untracked_alloc(PyTypeObject *t, Py_ssize_t nitems) {
         PyObject *o = _PyObject_GC_New(t);
         if (o != NULL)
             memset((char *)o + sizeof(PyObject), 0, t->tp_basicsize - sizeof(PyObject));
         return o;
     }
+    #endif
     static void ag_untrack_subclass(PyTypeObject *t) {
         t->tp_alloc = ag_untracked_alloc;
     }
