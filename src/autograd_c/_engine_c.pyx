@@ -78,19 +78,23 @@ cdef class OpInfo:
     cdef unsigned long long saves_for[64]    # per input: whose gradients read it
     cdef bint saves_output
     cdef bint keeps_nothing
+    cdef bint custom          # a custom Function's op (no compiled twin)
 
 
 @cython.final
-@cython.no_gc
-@cython.freelist(64)
 cdef class Node:
     """One recorded op application (see ``engine_python.Node``).
 
-    Not tracked by the cycle collector: a node only points "down" the graph
-    (to its inputs' nodes, leaf tensors and its op's saved arrays), so
-    reference counting alone frees it; this keeps the collector from walking
-    million-node graphs during the forward pass. Freeing a long chain does
-    not recurse either: see ``__dealloc__``.
+    Not tracked by the cycle collector as a rule: a node of the op table only
+    points "down" the graph (to its inputs' nodes, leaf tensors and its op's
+    saved arrays), so reference counting alone frees it; this keeps the
+    collector from walking million-node graphs. Node and TensorBase are GC
+    types allocated untracked (``ag_untracked_alloc``); a node and its output
+    are tracked only when they may be part of a reference cycle: a custom
+    Function's node whose ctx is a GC object (``ctx.owner = o; o.out =
+    F.apply(x, o)``), or a node with such a tensor (or a tracked user
+    subclass instance) among its inputs (see ``_apply_v``). Freeing a long
+    chain does not recurse either: see ``__dealloc__``.
     """
     cdef OpInfo info
     cdef object ctx
@@ -129,12 +133,52 @@ cdef class Node:
         # deep. Instead of letting each node's dealloc free its inputs' nodes
         # (C recursion as deep as the graph), adopt the edges of every input
         # node that is about to die into one list, so each dealloc finds
-        # nothing left to free.
-        if self.edges is None or PyTuple_GET_SIZE(self.edges) == 0:
+        # nothing left to free. When no edge would free anything further
+        # (the common case: released nodes, leaves without .grad), the edges
+        # tuple is simply dropped with the node, without the list.
+        if self.edges is None:
+            return
+        cdef PyObject *edges = <PyObject *>self.edges       # borrowed
+        if _refcnt(edges) > 1:      # someone else holds them: nothing dies here
+            return
+        cdef Py_ssize_t i
+        for i in range(PyTuple_GET_SIZE(self.edges)):
+            if _would_cascade(PyTuple_GET_ITEM(self.edges, i)):
+                break
+        else:
             return
         cdef list pending = list(self.edges)
         self.edges = None
         _free_iteratively(pending)
+
+
+cdef extern from *:
+    """
+    #define ag_gc_tracked(o) PyObject_GC_IsTracked(o)
+    #define ag_gc_track(o) PyObject_GC_Track(o)
+    #define ag_is_gc(o) PyObject_IS_GC(o)
+    #define ag_refcnt(o) Py_REFCNT(o)
+    #define ag_type(o) Py_TYPE(o)
+    """
+    Py_ssize_t _refcnt "ag_refcnt"(PyObject *o) noexcept nogil
+    PyTypeObject *_type "ag_type"(PyObject *o) noexcept nogil
+    bint _is_tensor_type "PyObject_TypeCheck"(PyObject *o, PyTypeObject *t) noexcept
+    bint _gc_tracked "ag_gc_tracked"(PyObject *o) noexcept
+    void _gc_track "ag_gc_track"(PyObject *o) noexcept
+    bint _is_gc "ag_is_gc"(PyObject *o) noexcept
+
+
+cdef inline bint _would_cascade(PyObject *p) noexcept:
+    """Whether freeing the last reference to ``p`` (an edge, borrowed) would
+    free more graph: a node with edges, a tensor with .grad, base or node."""
+    if _refcnt(p) != 1:
+        return False
+    if _type(p) == _NodeType:
+        return (<Node>p).edges is not None and PyTuple_GET_SIZE((<Node>p).edges) != 0
+    if _is_tensor_type(p, _TensorBaseType):
+        return ((<TensorBase>p)._grad is not None or (<TensorBase>p)._base is not None
+                or (<TensorBase>p)._node is not None)
+    return False
 
 
 cdef void _free_iteratively(list pending):
@@ -172,7 +216,6 @@ cdef inline void _take_links(TensorBase t, list pending):
         t._node = None
 
 
-@cython.no_gc
 cdef class TensorBase:
     """Tensor storage of the compiled engine (untracked by the cycle
     collector for the same reason as ``Node``).
@@ -180,24 +223,20 @@ cdef class TensorBase:
     The hot operators are compiled in its subclass ``TensorOps`` (generated
     from the op table), so they reach ``_apply`` without a Python frame; every
     other op method is the generated Python one of ``_tensor.Tensor``.
+
+    Freed through ``ag_tensor_dealloc`` (below): .grad (or _base) chains
+    may be a million deep (each .grad a tensor with its own .grad), and are
+    freed without C recursion; intermediate results have neither and go
+    straight to Cython's own dealloc.
     """
     cdef public object data
     cdef public bint _rg
+    cdef bint _gcvis          # tracked by the cycle collector (see Node)
     cdef public Node _node
     cdef public object _grad
     cdef public Py_ssize_t _version
     cdef public object _base
     cdef object __weakref__
-
-    def __dealloc__(self):
-        # .grad (or _base) chains may be a million deep (each .grad a tensor
-        # with its own .grad): free them without C recursion. Intermediate
-        # results have neither and return here; their node frees itself.
-        if self._grad is None and self._base is None:
-            return
-        cdef list pending = []
-        _take_links(self, pending)
-        _free_iteratively(pending)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
                  grad=None):
@@ -270,11 +309,8 @@ cdef extern from *:
         d->nb_negative = s->nb_negative;
     }
 
-    /* A class statement makes every heap type a garbage-collected one, so
-     * each Tensor would carry a GC header and be walked by every collection
-     * (a million-op graph keeps a million tensors alive). TensorBase is
-     * deliberately untracked (see its docstring), and the Python subclass
-     * adds no fields (__slots__ = ()), so it can be untracked too. Must run
+    /* Tensor and the adopted subclasses (no fields of their own) allocate
+     * untracked like TensorBase (ag_untracked_alloc, below). Must run
      * before the first instance exists. User subclasses of Tensor are heap
      * types of their own and stay tracked. */
     /* A heap subclass is freed through CPython's generic subtype_dealloc
@@ -298,12 +334,41 @@ cdef extern from *:
         }
     }
 
+    /* Tensors and nodes are GC types but start untracked: the generic
+     * allocation would put every one in the collector's lists (and each
+     * collection would walk a million-op graph). _apply_v tracks the few
+     * that may be part of a cycle (see Node). Memory zeroed as
+     * PyType_GenericAlloc does; a heap type's reference taken by the init. */
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && !defined(Py_GIL_DISABLED) \
+        && !defined(Py_TRACE_REFS)
+    /* CPython 3.11's layout of a GC object: two words of GC header (zero:
+     * untracked), then the object. Allocated directly: _PyObject_GC_New
+     * would also count the object towards the next collection, which only
+     * tracked objects can need. */
+    #define AG_GC_PRESIZE (2 * sizeof(uintptr_t))
+    static PyObject *ag_untracked_alloc(PyTypeObject *t, Py_ssize_t nitems) {
+        size_t size = AG_GC_PRESIZE + (size_t)t->tp_basicsize;
+        char *mem = (char *)PyObject_Malloc(size);
+        if (mem == NULL)
+            return PyErr_NoMemory();
+        memset(mem, 0, size);
+        PyObject *o = (PyObject *)(mem + AG_GC_PRESIZE);
+        Py_SET_TYPE(o, t);
+        if (t->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            Py_INCREF(t);
+        _Py_NewReference(o);
+        return o;
+    }
+    #else
+    static PyObject *ag_untracked_alloc(PyTypeObject *t, Py_ssize_t nitems) {
+        PyObject *o = _PyObject_GC_New(t);
+        if (o != NULL)
+            memset((char *)o + sizeof(PyObject), 0, t->tp_basicsize - sizeof(PyObject));
+        return o;
+    }
+    #endif
     static void ag_untrack_subclass(PyTypeObject *t) {
-        t->tp_flags &= ~Py_TPFLAGS_HAVE_GC;
-        t->tp_free = PyObject_Free;
-        t->tp_traverse = NULL;
-        t->tp_clear = NULL;
-        PyType_Modified(t);
+        t->tp_alloc = ag_untracked_alloc;
     }
     """
     void ag_inherit_number_slots(PyTypeObject *dst, PyTypeObject *src)
@@ -311,8 +376,56 @@ cdef extern from *:
     void ag_fast_dealloc(PyTypeObject *t, PyTypeObject *base)
 
 
+cdef extern from *:
+    """
+    /* TensorOps' dealloc (every engine tensor type inherits it): a tensor
+     * holding a .grad or a base first hands them to the iterative freeing
+     * (as Node's dealloc does for edges), with the error state saved as a
+     * Cython __dealloc__ would; all others (intermediate results) go
+     * straight to Cython's generated dealloc, without that save/restore. */
+    static destructor ag_cython_tensor_dealloc;
+    static int (*ag_tensor_has_chain)(PyObject *);
+    static void (*ag_tensor_free_chain)(PyObject *);
+    static void ag_tensor_dealloc(PyObject *o) {
+        if (ag_tensor_has_chain(o)) {
+            PyObject *et, *ev, *tb;
+            PyObject_GC_UnTrack(o);
+            PyErr_Fetch(&et, &ev, &tb);
+            Py_SET_REFCNT(o, 1);            /* alive while its links go */
+            ag_tensor_free_chain(o);
+            Py_SET_REFCNT(o, 0);
+            PyErr_Restore(et, ev, tb);
+        }
+        ag_cython_tensor_dealloc(o);
+    }
+    static void ag_patch_tensor_dealloc(PyTypeObject *t, int (*has)(PyObject *),
+                                        void (*free_chain)(PyObject *)) {
+        ag_tensor_has_chain = has;
+        ag_tensor_free_chain = free_chain;
+        ag_cython_tensor_dealloc = t->tp_dealloc;
+        t->tp_dealloc = ag_tensor_dealloc;
+    }
+    """
+    void ag_patch_tensor_dealloc(PyTypeObject *t, int (*has)(PyObject *) noexcept,
+                                 void (*free_chain)(PyObject *) noexcept)
+
+
+cdef int _tensor_has_chain(PyObject *o) noexcept:
+    return (<TensorBase>o)._grad is not None or (<TensorBase>o)._base is not None
+
+
+cdef void _tensor_free_chain(PyObject *o) noexcept:
+    cdef list pending = []
+    _take_links(<TensorBase>o, pending)
+    _free_iteratively(pending)
+
+
+ag_patch_tensor_dealloc(<PyTypeObject *>TensorOps, _tensor_has_chain, _tensor_free_chain)
 ag_inherit_number_slots(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 ag_untrack_subclass(<PyTypeObject *>Tensor)
+ag_untrack_subclass(<PyTypeObject *>Node)
+ag_untrack_subclass(<PyTypeObject *>TensorBase)
+ag_untrack_subclass(<PyTypeObject *>TensorOps)
 ag_fast_dealloc(<PyTypeObject *>Tensor, <PyTypeObject *>TensorOps)
 
 
@@ -350,6 +463,7 @@ def _adopt_subclass(cls):
 cdef object _Tensor = Tensor
 cdef PyTypeObject *_TensorType = <PyTypeObject *>Tensor
 cdef PyTypeObject *_NodeType = <PyTypeObject *>Node
+cdef PyTypeObject *_TensorBaseType = <PyTypeObject *>TensorBase
 cdef object _BaseTensor = _tensor.Tensor
 cdef tuple _EMPTY = ()
 cdef list _nondefault = _nondefault_list
@@ -470,13 +584,13 @@ cdef enum:
 # holds the op itself, so it can never describe another object at the same
 # address. Op objects are not changed once built.
 cdef enum:
-    _OPCACHE = 128
+    _OPCACHE = 256
 cdef list _opcache = [None] * _OPCACHE
 
 
 cdef OpInfo _op_info(object op):
     cdef size_t slot = (((<size_t><PyObject *>op >> 4) * <size_t>0x9E3779B97F4A7C15ULL)
-                        >> (8 * sizeof(size_t) - 7)) & (_OPCACHE - 2)
+                        >> (8 * sizeof(size_t) - 8)) & (_OPCACHE - 2)
     cdef object hit = <object>PyList_GET_ITEM(_opcache, slot)
     if hit is not None and (<OpInfo>hit).op is op:
         return <OpInfo>hit
@@ -487,6 +601,26 @@ cdef OpInfo _op_info(object op):
 
 
 cdef OpInfo _op_info_miss(object op, size_t slot):
+    # a miss (a new op, a custom Function, or a pair evicted): the table's
+    # ops keep theirs in _INFOS, built once; custom Functions' ops are not kept
+    cdef object known = _INFOS.get(op)
+    cdef OpInfo info
+    if known is not None:
+        info = <OpInfo>known
+    else:
+        info = _new_op_info(op)
+        if op in _TWIN:
+            _INFOS[op] = info
+    # the first way's entry moves to the second (the older of a pair goes first)
+    _opcache[slot + 1] = _opcache[slot]
+    _opcache[slot] = info
+    return info
+
+
+cdef dict _INFOS = {}
+
+
+cdef OpInfo _new_op_info(object op):
     cdef OpInfo info = OpInfo.__new__(OpInfo)
     rule = _TWIN.get(op, op)        # custom Functions have no twin
     info.op = op                    # grad_fn.op: the public op on both engines
@@ -495,12 +629,11 @@ cdef OpInfo _op_info_miss(object op, size_t slot):
     info.saves_mask = op.saves_mask
     info.saves_output = op.saves_output
     info.keeps_nothing = getattr(op, "keeps_nothing", False)
-    sf = getattr(op, "saves_for", ())
+    info.custom = op not in _TWIN
+    cdef tuple sf = tuple(getattr(op, "saves_for", ()))
+    cdef Py_ssize_t i, nsf = len(sf)
     for i in range(64):
-        info.saves_for[i] = sf[i] if i < len(sf) else 0xFFFFFFFFFFFFFFFFULL
-    # the first way's entry moves to the second (the older of a pair goes first)
-    _opcache[slot + 1] = _opcache[slot]
-    _opcache[slot] = info
+        info.saves_for[i] = sf[i] if i < nsf else 0xFFFFFFFFFFFFFFFFULL
     return info
 
 
@@ -540,11 +673,14 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     cdef TensorBase t, owner
     cdef object a, x, e
     cdef bint hooks
+    cdef bint vis = False       # an input is tracked by the cycle collector (see Node)
     for i in range(n):
         a = <object>argv[i]
         if type(a) is _Tensor or isinstance(a, TensorBase):
             t = <TensorBase>a
             x = t.data
+            if t._gcvis or (type(a) is not _Tensor and _gc_tracked(<PyObject *>a)):
+                vis = True
             if (smask >> i & 1) if i < 64 else (i in op.saves):
                 # a view's version lives on the tensor whose memory it shares
                 owner = t if t._base is None else <TensorBase?>t._base
@@ -634,6 +770,11 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             node.trace = traceback_here()
         t._rg = True
         t._node = node
+        if vis or (info.custom and _is_gc(<PyObject *>ctx)):
+            # may be part of a reference cycle (see Node): visible to the collector
+            _gc_track(<PyObject *>node)
+            _gc_track(<PyObject *>t)
+            t._gcvis = True
     if hooks and _gm.fwd_ad is not None:
         _gm.fwd_ad(op, tuple([<object>argv[k] for k in range(n)]), kw, t)
     return t
@@ -646,6 +787,7 @@ cdef extern from *:
      * collection. Items of non-GC types (arrays, numbers, None, Node,
      * Tensor) are passed over with a flag test; any other GC object keeps
      * the tuple tracked. 1 when o ends up untracked. */
+    static PyTypeObject *ag_node_type, *ag_tensor_type;
     static int ag_untrack_atomic(PyObject *o) {
         if (!PyType_IS_GC(Py_TYPE(o)) || !PyObject_GC_IsTracked(o))
             return 1;
@@ -654,9 +796,12 @@ cdef extern from *:
         for (Py_ssize_t i = 0, n = PyTuple_GET_SIZE(o); i < n; i++) {
             PyObject *it = PyTuple_GET_ITEM(o, i);
             /* like CPython: any GC object but an untracked (or untrackable)
-             * tuple may later join a cycle, tracked or not right now */
+             * tuple may later join a cycle, tracked or not right now; our
+             * nodes and tensors are tracked at birth or never (see Node) */
             if (PyType_IS_GC(Py_TYPE(it))
-                    && !(PyTuple_CheckExact(it) && ag_untrack_atomic(it)))
+                    && !(PyTuple_CheckExact(it) && ag_untrack_atomic(it))
+                    && !((Py_TYPE(it) == ag_node_type || PyObject_TypeCheck(it, ag_tensor_type))
+                         && !PyObject_GC_IsTracked(it)))
                 return 0;
         }
         PyObject_GC_UnTrack(o);
@@ -664,6 +809,12 @@ cdef extern from *:
     }
     """
     int ag_untrack_atomic(PyObject *o)
+    PyTypeObject *ag_node_type
+    PyTypeObject *ag_tensor_type
+
+
+ag_node_type = <PyTypeObject *>Node
+ag_tensor_type = <PyTypeObject *>TensorBase
 
 
 # nodes alive in this process, and the graph size above which new nodes'
@@ -733,10 +884,16 @@ cdef object _wrap_grad(object g):
 
 
 cdef PyObject *_cb_apply(PyObject *p, PyObject *g) except NULL:
-    grad = <object>g
-    if _any_grad_hooks():
-        grad = _run_grad_hooks(<object>p, grad, _wrap_grad)
-    grads = _vjp(<Node>p, grad)
+    cdef Node node = <Node>p
+    if _any_grad_hooks() or _special():
+        grads = _vjp(node, _run_grad_hooks(<object>p, <object>g, _wrap_grad)
+                     if _any_grad_hooks() else <object>g)
+    else:
+        # (the common case of _vjp, written out: gcc would not inline it)
+        ctx = node.ctx
+        if node.freed:
+            raise node_freed_error(node)
+        grads = node.info.backward(ctx, <object>g, node.needs)
     Py_INCREF(grads)            # the scheduler receives a new reference
     return <PyObject *>grads
 

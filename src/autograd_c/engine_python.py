@@ -91,28 +91,37 @@ class Node:
         return f"<Node {self.op.name}>"
 
 
+# bit i (input i requires grad), and the needs_input_grad tuples of up to
+# four inputs, shared, by mask (as the compiled engine's _NEEDS)
+_BIT = [1 << i for i in range(64)]
+_NEEDS = [[tuple(bool(m >> i & 1) for i in range(k)) for m in range(1 << k)] for k in range(5)]
+_new = object.__new__
+
+
+def _grow_bits(n):
+    """(the bit table grows for long variadic ops)"""
+    if n > len(_BIT):
+        _BIT.extend(1 << i for i in range(len(_BIT), n))
+
+
+def _needs_long(n, mask):
+    return tuple(bool(mask >> i & 1) for i in range(n))
+
+
 def apply(op, args, kw):
     """Run ``op`` forward on ``args`` and record a node if any input requires grad."""
     arrays = []
     edges = []
-    needs = []
-    saved = []
-    saved_at = []
-    record = False
     mask = 0                    # bit i: input i requires grad
+    n = len(args)
+    if n > 64:
+        _grow_bits(n)
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             arrays.append(a.data)
-            if i in op.saves:
-                # a view's version lives on the tensor whose memory it shares
-                owner = a if a._base is None else a._base
-                saved.append((a, owner._version))
-                saved_at.append(i)
             if a._rg:
-                record = True
-                mask |= 1 << i
+                mask |= _BIT[i]
                 edges.append(a if a._node is None else a._node)
-                needs.append(True)
                 continue
         elif isinstance(a, _tensor.Tensor):
             raise TypeError(f"{op_title(op)}: cannot mix a tensor of the {type(a)._engine.name!r} "
@@ -120,7 +129,19 @@ def apply(op, args, kw):
         else:
             arrays.append(a)
         edges.append(None)
-        needs.append(False)
+    saved = ()
+    if mask and op.saves:
+        # keep (and version-check) only what the wanted gradients read; a
+        # view's version lives on the tensor whose memory it shares
+        saved = []
+        sf = op.saves_for
+        for i in op.saves:
+            if i < n and sf[i] & mask:
+                a = args[i]
+                if isinstance(a, Tensor):
+                    b = a._base
+                    saved.append((a, a._version if b is None else b._version))
+        saved = tuple(saved)
     special = _nondefault[0]     # 0: grad recording on and no hooks, in every thread
     prof = _gm.profiler if special and _gm.hooks else None
     if prof is not None:
@@ -131,24 +152,18 @@ def apply(op, args, kw):
         raise wrap_forward_error(op, arrays, kw, e) from None
     if prof is not None:
         prof.record(op.name, "forward", perf_counter() - t0)
-    fwd = _gm.fwd_ad if special and _gm.hooks else None
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t.data = out
     t._grad = None
     t._version = 0
     t._base = None
-    if record and (not special or _gm.grad_enabled):
-        node = Node()
+    if mask and (not special or _gm.grad_enabled):
+        node = _new(Node)
         node.op = op
         node.ctx = ctx
         node.edges = tuple(edges)
-        node.needs = tuple(needs)
-        # keep (and version-check) only what the wanted gradients read
-        sf = op.saves_for
-        if not saved or (len(saved) <= 2 and sf[saved_at[0]] & mask and sf[saved_at[-1]] & mask):
-            node.saved = tuple(saved)
-        else:
-            node.saved = tuple([sv for sv, i in zip(saved, saved_at) if sf[i] & mask])
+        node.needs = _NEEDS[n][mask] if n <= 4 else _needs_long(n, mask)
+        node.saved = saved
         node.out = out if op.saves_output else None
         node.out_mod = None
         node.freed = False
@@ -158,8 +173,8 @@ def apply(op, args, kw):
     else:
         t._rg = False
         t._node = None
-    if fwd is not None:
-        fwd(op, args, kw, t)
+    if special and _gm.hooks and _gm.fwd_ad is not None:
+        _gm.fwd_ad(op, args, kw, t)
     return t
 
 
@@ -226,8 +241,7 @@ def _wrap(g):
 
 
 def _release(node):
-    if node.op.keeps_nothing:   # nothing saved to free: it can run again
-        return
+    """(Not called for ops that keep nothing: such a node can run again.)"""
     node.freed = True           # first: see the check in run_backward
     node.ctx = None
     node.saved = ()
@@ -253,13 +267,15 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
     ``_graph.Capture``) no ``.grad`` is touched: the gradients reaching the
     captured leaves and nodes are stored in it (``autograd.grad``)."""
     run = _run_node_graph if create_graph else _run_node
+    plain = not create_graph
     # 1. discovery: count, for every node reachable from root, its consumers
     deps = {root: 0}
     leaves = {}
     stack = [root]
     while stack:
         node = stack.pop()
-        _check(node)
+        if node.saved or node.freed or node.out_mod is not None:
+            _check(node)
         for e in node.edges:
             if e is None:
                 continue
@@ -290,12 +306,17 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
         ctx = node.ctx
         if node.freed:
             raise node_freed_error(node)
-        grads = run(node, ctx, g) if g is not None else None
+        if g is None:
+            grads = None
+        elif plain and not _nondefault[0]:
+            grads = node.op.backward(ctx, g, node.needs)     # (_run_node's common case)
+        else:
+            grads = run(node, ctx, g)
         if grads is not None and (type(grads) is not tuple or len(grads) != len(edges)):
             raise RuntimeError(f"autograd_c scheduler: node '{node.op.name}' returned "
                                f"{len(grads) if isinstance(grads, tuple) else type(grads).__name__}"
                                f" gradients for {len(edges)} inputs")
-        if not retain_graph:
+        if not retain_graph and not node.op.keeps_nothing:
             _release(node)
         for i, e in enumerate(edges):
             if e is None:
