@@ -88,6 +88,13 @@ class Graphs(RuleBasedStateMachine):
             a[lib][1:3] = b[lib][0:2] * 2
         self._same(f)
 
+    @rule(i=st.integers(0, 50), j=st.integers(0, 50), op=st.sampled_from(["add_", "mul_"]))
+    def view_inplace(self, i, j, op):
+        """In-place on a view: reaches the base's history (torch's CopySlices);
+        on a view of a leaf that requires grad, everybody raises."""
+        a, b = self._pick(i), self._pick(j)
+        self._same(lambda lib: getattr(a[lib][1:3], op)(b[lib][0:2] * 0.5))
+
     @rule(i=st.integers(0, 50))
     def view(self, i):
         x = self._pick(i)
