@@ -26,7 +26,16 @@ DESCRIPTION = (f"char transformer training step (examples/train_char_transformer
                f"float32, batch {BATCH}x{BLOCK}, d_model {CFG['d_model']}, "
                f"{CFG['n_head']} heads, {CFG['n_layer']} layers: forward, backward, "
                f"clip_grad_norm_, AdamW, LR schedule")
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "train_char_transformer.py"
+_SCRIPT = Path("examples") / "train_char_transformer.py"
+
+
+def _example_path():
+    """The example script: beside the package in a source tree, else under
+    the working directory (an installed package run from a checkout)."""
+    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
+        if (root / _SCRIPT).exists():
+            return root / _SCRIPT
+    return None
 
 _example = None
 
@@ -34,8 +43,8 @@ _example = None
 def missing():
     """Why the row cannot run here (None when it can): the model is the
     example's, which a wheel install does not carry."""
-    if not EXAMPLE.exists():
-        return f"needs {EXAMPLE.name} from a source checkout's examples/"
+    if _example_path() is None:
+        return f"needs {_SCRIPT} of a source checkout (run from its top directory)"
     return None
 
 
@@ -43,10 +52,11 @@ def example():
     """The example module (loaded once from the source tree)."""
     global _example
     if _example is None:
-        if not EXAMPLE.exists():
-            raise FileNotFoundError(f"transformer_step needs {EXAMPLE} (run the bench from "
+        path = _example_path()
+        if path is None:
+            raise FileNotFoundError(f"transformer_step needs {_SCRIPT} (run the bench from "
                                     f"a source checkout)")
-        spec = importlib.util.spec_from_file_location("_bench_train_char_transformer", EXAMPLE)
+        spec = importlib.util.spec_from_file_location("_bench_train_char_transformer", path)
         _example = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(_example)
     return _example
