@@ -48,7 +48,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from test_op_table import ALL, NZ, POS  # noqa: E402
+from test_op_table import ALL, _inputs  # noqa: E402
 
 CASE_NAMES = sorted(ALL)
 
@@ -352,15 +352,7 @@ def _arrays(prog):
         # jitter (signs and zeros stay, repeated entries stop being ties)
         return [_resize(a, s) * (1 + 1e-3 * rng.uniform(-1, 1, s))
                 for a, s in zip(base, prog.shapes)]
-    xs = []
-    for s in prog.shapes:
-        x = rng.standard_normal(s)
-        if kind == POS:
-            x = np.abs(x) + 0.5
-        elif kind == NZ:
-            x = np.where(np.abs(x) < 0.2, 0.5, x)
-        xs.append(x)
-    return xs
+    return _inputs(prog.shapes, kind, rng)
 
 
 class Failed(Exception):

@@ -895,16 +895,8 @@ class Tensor:
         base = self._base
         if base is not None and _views.is_view_of(self, base):
             return _views.inplace_on_view(self, op, args, kw, who)
-        r = self._engine.apply(op, (self, *args), kw)
-        old = self.data
-        if r.data.shape != old.shape:
-            raise RuntimeError(f"in-place {op.name}_: output with shape {old.shape} doesn't "
-                               f"match the broadcast shape {r.data.shape}")
+        r = _views.apply_inplace(self, op, args, kw, who or op.name + "_")
         node = r._node
-        if node is not None and 0 in node.op.saves:
-            # the rule kept this tensor's memory; it gets a private copy of the
-            # old value before the memory is overwritten
-            self._engine.rebase_saved(node, self, old.copy())
         self._write(r.data, op)
         self.mark_modified()
         if node is not None:

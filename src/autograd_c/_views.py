@@ -177,6 +177,22 @@ def refresh_views(base, known=None) -> None:
         _take_over(v, _history(base, eng, idx))
 
 
+def apply_inplace(t, op, args, kw, who):
+    """``op(t, *args)`` recorded for an in-place update of ``t``: the result,
+    checked to keep ``t``'s shape; a node that saved ``t``'s memory gets a
+    private copy of the old value first (the memory is about to change)."""
+    eng = type(t)._engine
+    r = eng.apply(op, (t, *args), kw)
+    old = t.data
+    if r.data.shape != old.shape:
+        raise RuntimeError(f"in-place {who}: output with shape {old.shape} doesn't "
+                           f"match the broadcast shape {r.data.shape}")
+    node = r._node
+    if node is not None and 0 in node.op.saves:
+        eng.rebase_saved(node, t, old.copy())
+    return r
+
+
 def inplace_on_view(view, op, args, kw, who=None):
     """``view.<op>_(*args)`` on a registered view whose base is in the graph
     or with an ``args`` entry that requires grad (see the module). ``who``:
@@ -195,15 +211,7 @@ def inplace_on_view(view, op, args, kw, who=None):
             f"a single memory location (in-place {who} on a view of shape "
             f"{tuple(view.shape)}). Please clone() the tensor before performing the operation.")
     eng = type(view)._engine
-    r = eng.apply(op, (view, *args), kw)
-    old = view.data
-    if r.data.shape != old.shape:
-        raise RuntimeError(f"in-place {who}: output with shape {old.shape} doesn't "
-                           f"match the broadcast shape {r.data.shape}")
-    node = r._node
-    if node is not None and 0 in node.op.saves:
-        # the rule kept the view's memory: a private copy of the old value
-        eng.rebase_saved(node, view, old.copy())
+    r = apply_inplace(view, op, args, kw, who)
     # the base's new value, recorded on its old history and on r
     flat_old = eng.apply(_ops.reshape, (base,), {"shape": (-1,)})
     r_flat = eng.apply(_ops.reshape, (r,), {"shape": (-1,)})
