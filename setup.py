@@ -43,6 +43,7 @@ def extensions():
         "autograd_c._engine_c",
         sources=["src/autograd_c/_engine_c.pyx", "csrc/scheduler.c"],
         include_dirs=["csrc"],
+        depends=["csrc/scheduler.h", "csrc/typeslots.h"],
         define_macros=npy,
         extra_compile_args=opt,
     )
