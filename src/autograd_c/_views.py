@@ -33,6 +33,7 @@ private copy here, so writing ``v`` again later does not invalidate it.
 """
 from __future__ import annotations
 
+import functools
 import weakref
 
 import numpy as np
@@ -72,7 +73,7 @@ def flush() -> None:
         key = id(base)
         e = _VIEWS.get(key)
         if e is None or e[0]() is not base:
-            e = [weakref.ref(base, lambda w, k=key: _drop(k, w)), [], 8]
+            e = [weakref.ref(base, functools.partial(_drop, key)), [], 8]
             _VIEWS[key] = e
         refs = e[1]
         refs.append(r)
