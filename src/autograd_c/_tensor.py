@@ -24,6 +24,7 @@ from . import ops as _ops
 from ._views import _PENDING
 from .grad_mode import nondefault as _nondefault
 from .grad_mode import state as _gm
+from .ops import elementwise_logic as _logic
 from .ops._helpers import result_type as _result_type
 from .ops.composites import PROPERTIES as _PROPERTIES
 
@@ -794,30 +795,31 @@ class Tensor:
         """The last two dims swapped (a view)."""
         return _PROPERTIES["mT"](self)
 
-    # comparisons: plain boolean tensors, never part of the graph
+    # bitwise operators: plain tensors, never part of the graph
     def _compare(self, other, ufunc) -> "Tensor":
         # in PyTorch's common dtype (float32 vs a 0-d float64 compares in float32)
         a, other = _dtypes.compare_operands(self, other)
         out = ufunc(a, other)
         return _result_type(self)(out, dtype=bool if out.dtype == bool else None)
 
+    # comparisons: the op table's (PyTorch's common dtype, a bool Tensor)
     def __lt__(self, other) -> "Tensor":
-        return self._compare(other, np.less)
+        return _logic.lt(self, other)
 
     def __le__(self, other) -> "Tensor":
-        return self._compare(other, np.less_equal)
+        return _logic.le(self, other)
 
     def __gt__(self, other) -> "Tensor":
-        return self._compare(other, np.greater)
+        return _logic.gt(self, other)
 
     def __ge__(self, other) -> "Tensor":
-        return self._compare(other, np.greater_equal)
+        return _logic.ge(self, other)
 
     def __eq__(self, other) -> "Tensor":  # type: ignore[override]
-        return self._compare(other, np.equal)
+        return _logic.eq(self, other)
 
     def __ne__(self, other) -> "Tensor":  # type: ignore[override]
-        return self._compare(other, np.not_equal)
+        return _logic.ne(self, other)
 
     def __and__(self, other) -> "Tensor":
         return self._compare(other, np.bitwise_and)
