@@ -125,6 +125,18 @@ def expand_reduced(g, in_shape, axes, keepdim):
     return np.broadcast_to(g, in_shape)
 
 
+def is_tensor(x):
+    """Whether ``x`` is a Tensor of either engine (not the class itself)."""
+    return hasattr(x, "_engine") and not isinstance(x, type)
+
+
+def nondiff(like, arr):
+    """A result that is not differentiated (indices, booleans, counts): a
+    Tensor that does not require grad when ``like`` is a Tensor (of
+    ``result_type(like)``), else the array itself."""
+    return result_type(like)(arr) if is_tensor(like) else arr
+
+
 def result_type(like):
     """The class of a result of Tensor ``like`` that is not differentiated
     (indices, booleans, casts that leave the graph): ``like``'s own class,

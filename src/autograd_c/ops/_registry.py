@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import inspect
 
+from ._helpers import is_tensor as _is_tensor
+
 __all__ = ["Op", "REGISTRY", "COMPOSITES", "op", "composite"]
 
 
@@ -105,10 +107,6 @@ class Op:
                 if _is_tensor(a):
                     return fn(self, args, kw)
         return self.forward(*args, **kw)[0]
-
-
-def _is_tensor(a):
-    return hasattr(a, "_engine") and not isinstance(a, type)
 
 
 def _signature_of(forward):

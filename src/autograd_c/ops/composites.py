@@ -8,6 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._helpers import is_tensor as _is_tensor
 from ._helpers import norm_dims, result_type
 from ._registry import composite
 from .elementwise import maximum, minimum, mul
@@ -26,10 +27,6 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 def _ndim(x):
     return x.ndim if hasattr(x, "ndim") else np.ndim(x)
-
-
-def _is_tensor(x):
-    return hasattr(x, "_engine") and not isinstance(x, type)
 
 
 def _T(self):

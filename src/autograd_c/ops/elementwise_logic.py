@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._helpers import is_tensor as _is_tensor
 from ._helpers import result_type
 from ._registry import composite
-
-
-def _is_tensor(x):
-    return hasattr(x, "_engine") and not isinstance(x, type)
 
 
 def _data(x):

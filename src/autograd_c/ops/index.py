@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._helpers import Like, cast, norm_dims, result_type, shape_of
+from ._helpers import Like, cast, nondiff, norm_dims, shape_of
+from ._helpers import is_tensor as _is_tensor
 from ._registry import composite, op
 from .elementwise import where
 
 _INT_KINDS = "iu"
-
-
-def _is_tensor(x):
-    return hasattr(x, "_engine") and not isinstance(x, type)
 
 
 def _data(x):
@@ -470,11 +467,7 @@ class scatter_prod:
         return gx, gs
 
 
-def _wrap(like, arr):
-    """``arr`` as a Tensor (not requiring grad) when ``like`` is one."""
-    if not _is_tensor(like):
-        return arr
-    return result_type(like)(arr)
+_wrap = nondiff
 
 
 def _dtype(x):

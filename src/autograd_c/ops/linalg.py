@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._helpers import cast, norm_dims, shape_of
+from ._helpers import is_tensor as _is_tensor
 from ._registry import composite, op
 
 
@@ -237,10 +238,6 @@ class einsum:
 # --------------------------------------------------------------------------
 # products written with matmul / einsum
 # --------------------------------------------------------------------------
-
-def _is_tensor(x):
-    return hasattr(x, "_engine") and not isinstance(x, type)
-
 
 def _shape(x):
     return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)

@@ -9,6 +9,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._helpers import is_tensor as _is_tensor
+from ._helpers import nondiff
 from ._registry import composite
 from .composites import movedim, transpose, unsqueeze
 from .elementwise import abs as _abs
@@ -41,10 +43,6 @@ svd_result = namedtuple("svd", ["U", "S", "V"])
 linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 
 
-def _is_tensor(x):
-    return hasattr(x, "_engine") and not isinstance(x, type)
-
-
 def _shape(x):
     return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
@@ -53,11 +51,7 @@ def _data(x):
     return x.data if _is_tensor(x) else np.asarray(x)
 
 
-def _wrap(like, arr):
-    if not _is_tensor(like):
-        return arr
-    # the engine's plain Tensor (a Parameter's type would make it require grad)
-    return getattr(like._engine, "Tensor", type(like))(arr)
+_wrap = nondiff
 
 
 def _mT(x):

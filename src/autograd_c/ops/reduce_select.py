@@ -10,7 +10,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._helpers import norm_dims, result_type
+from ._helpers import is_tensor as _is_tensor
+from ._helpers import nondiff, norm_dims
 from ._registry import composite
 from .elementwise import where
 from .index import take_along_dim
@@ -26,19 +27,12 @@ CummaxResult = namedtuple("cummax", ["values", "indices"])
 CumminResult = namedtuple("cummin", ["values", "indices"])
 
 
-def _is_tensor(x):
-    return hasattr(x, "_engine") and not isinstance(x, type)
-
-
 def _data(x):
     return x.data if _is_tensor(x) else np.asarray(x)
 
 
 def _wrap(like, arr):
-    """A result that is not differentiated (indices, booleans): a Tensor that
-    does not require grad when ``like`` is a Tensor, else the array."""
-    arr = np.asarray(arr)
-    return result_type(like)(arr) if _is_tensor(like) else arr
+    return nondiff(like, np.asarray(arr))
 
 
 def _alias(dim, keepdim, axis, keepdims):

@@ -7,6 +7,7 @@ import builtins
 
 import numpy as np
 
+from ._helpers import is_tensor as _is_tensor
 from ._helpers import norm_dims, result_type
 from ._registry import composite
 from .elementwise import where
@@ -23,10 +24,6 @@ def _ndim(x):
 
 def _shape(x):
     return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
-
-
-def _is_tensor(x):
-    return hasattr(x, "_engine") and not isinstance(x, type)
 
 
 def _dtype(x):
