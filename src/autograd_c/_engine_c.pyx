@@ -11,7 +11,7 @@ reference); the op math comes from ``ops.py`` in both. What lives here:
 """
 cimport cython
 from cpython.object cimport PyObject, PyTypeObject
-from cpython.ref cimport Py_INCREF, Py_DECREF, Py_REFCNT
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF, Py_REFCNT
 from cpython.number cimport PyNumber_Add, PyNumber_InPlaceAdd
 from cpython.list cimport PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM, PyTuple_GET_ITEM, PyTuple_GET_SIZE
@@ -469,6 +469,7 @@ cdef tuple _needs_tuple_long(Py_ssize_t n, unsigned long long mask):
 
 cdef enum:
     _MAX_SAVED = 16
+    _ARGS_ON_STACK = 8
 
 
 # A small two-way cache from an Op object to its OpInfo, indexed by a
@@ -550,9 +551,36 @@ cdef object _apply(object op, tuple args, object kw):
 
 cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     """Run ``op`` on the ``n`` arguments at ``argv`` (borrowed) and record a node."""
+    # The rule's arguments (each input's array, or the argument itself), as
+    # new references: in a C array on the stack for the common call (a few
+    # arguments, no keywords; vectorcall reads them there), else in a tuple.
+    cdef PyObject *xs[_ARGS_ON_STACK]
+    cdef Py_ssize_t filled = 0
+    cdef Py_ssize_t k
+    if n <= _ARGS_ON_STACK and not kw:
+        try:
+            return _apply_xs(op, argv, n, None, xs, None, &filled)
+        finally:
+            for k in range(filled):
+                Py_XDECREF(xs[k])
+    arrays = PyTuple_New(n)
+    return _apply_xs(op, argv, n, kw, (<PyTupleObject *>arrays).ob_item, arrays, &filled)
+
+
+cdef tuple _tuple_of(PyObject **xs, Py_ssize_t n):
+    cdef tuple t = PyTuple_New(n)
+    cdef Py_ssize_t k
+    for k in range(n):
+        _tuple_set_new(t, k, <object>xs[k])
+    return t
+
+
+cdef object _apply_xs(object op, PyObject **argv, Py_ssize_t n, object kw, PyObject **xs,
+                      tuple arrays, Py_ssize_t *filled):
+    """``_apply_v``'s work: ``xs`` receives the rule's arguments (``arrays``'
+    items when it is a tuple; else ``filled`` counts those set)."""
     cdef Py_ssize_t i, k
     cdef OpInfo info = _op_info(op)
-    cdef tuple arrays = PyTuple_New(n)
     cdef tuple edges = None
     cdef tuple saved
     cdef unsigned long long mask = 0
@@ -568,6 +596,7 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
     cdef object a, x, e
     cdef bint hooks
     cdef bint vis = False       # an input is tracked by the cycle collector (see Node)
+    cdef bint is_saved
     for i in range(n):
         a = <object>argv[i]
         if type(a) is _Tensor or isinstance(a, TensorBase):
@@ -575,7 +604,11 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
             x = t.data
             if t._gcvis or (type(a) is not _Tensor and _gc_tracked(<PyObject *>a)):
                 vis = True
-            if (smask >> i & 1) if i < 64 else (i in op.saves):
+            if i < 64:
+                is_saved = smask >> i & 1
+            else:
+                is_saved = i in op.saves
+            if is_saved:
                 # a view's version lives on the tensor whose memory it shares
                 owner = t if t._base is None else <TensorBase?>t._base
                 if nsaved < _MAX_SAVED:
@@ -604,7 +637,8 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
         else:
             x = a
         Py_INCREF(x)
-        PyTuple_SET_ITEM(arrays, i, x)
+        xs[i] = <PyObject *>x
+        filled[0] = i + 1
     # the saved tuple takes its references now, while every owner is surely
     # alive (the forward below may run Python code that drops a view's base)
     saved = _EMPTY
@@ -634,9 +668,10 @@ cdef object _apply_v(object op, PyObject **argv, Py_ssize_t n, object kw):
         if kw:
             res = info.forward(*arrays, **kw)
         else:
-            res = PyObject_Vectorcall(info.forward, (<PyTupleObject *>arrays).ob_item, n, NULL)
+            res = PyObject_Vectorcall(info.forward, xs, n, NULL)
     except (ValueError, TypeError, IndexError) as err:
-        raise wrap_forward_error(op, arrays, kw, err) from None
+        raise wrap_forward_error(op, arrays if arrays is not None else _tuple_of(xs, n),
+                                 kw, err) from None
     out, ctx = res
     if hooks and prof is not None:
         prof.record(op.name, "forward", perf_counter() - t0)
