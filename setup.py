@@ -32,7 +32,7 @@ def extensions():
     # release builds: optimised, no debug info (every build path, pip and
     # cibuildwheel included, makes the small wheel)
     no_debug = ["-g0"] if os.name != "nt" else []
-    release = ["-O2", *no_debug]
+    release = ["-O3", *no_debug]
     opt = ["-O0", "-g"] if DEBUG else release
     npy = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
     # numpy's float64 ufunc loops called from C (see the module's docstring)
