@@ -384,13 +384,13 @@ cdef object _inplace(TensorBase self, int k, object other, object general):
     frame); then the version bump of ``mark_modified``. Errors are left to
     the general version, which words them."""
     cdef TensorBase base = <TensorBase?>self._base if self._base is not None else None
-    if ((not self._rg or (_special() and not _gm.grad_enabled))
+    if ((not self._rg or (_special() and not _gm._grad_enabled))
             and not (_special() and _gm.hooks)       # profiler, anomaly, forward AD
             and self._node is None and (base is None or base._node is None)
             and type(self) in _FAST_TYPES):
         data = self.data
         if isinstance(other, TensorBase):
-            if (<TensorBase>other)._rg and (not _special() or _gm.grad_enabled):
+            if (<TensorBase>other)._rg and (not _special() or _gm._grad_enabled):
                 return general(self, other)
             od = (<TensorBase>other).data
         elif isinstance(other, _BaseTensor):
@@ -677,7 +677,7 @@ cdef object _apply_xs(object op, PyObject **argv, Py_ssize_t n, object kw, PyObj
         prof.record(op.name, "forward", perf_counter() - t0)
     t = _new_tensor(out)
     cdef Node node
-    if edges is not None and (not special or _gm.grad_enabled):
+    if edges is not None and (not special or _gm._grad_enabled):
         node = <Node>_NodeType.tp_new(Node, <PyObject *>_EMPTY, NULL)
         node.info = info
         node.ctx = ctx

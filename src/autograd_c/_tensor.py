@@ -403,7 +403,7 @@ class Tensor:
                                  or np.may_share_memory(self.data, sd)):
             root = src if src._base is None else src._base
             self._base = root
-            if (src._base is None or src._rg) and (not _nondefault[0] or _gm.grad_enabled):
+            if (src._base is None or src._rg) and (not _nondefault[0] or _gm._grad_enabled):
                 # a differentiable view: in-place on it rebases the root's
                 # history, as PyTorch's CopySlices (see _views). Not a view
                 # of a detach() (nor of a view outside the graph, a rare
@@ -606,11 +606,11 @@ class Tensor:
 
     # -- in-place fills --------------------------------------------------------
     def _check_inplace_leaf(self, who: str) -> None:
-        if self._rg and _gm.grad_enabled and self._node is None:
+        if self._rg and _gm._grad_enabled and self._node is None:
             raise RuntimeError(f"{who}: a leaf Variable that requires grad is being used in an "
                                f"in-place operation (shape {tuple(self.shape)}); wrap it in "
                                f"autograd_c.no_grad()")
-        if self._rg and _gm.grad_enabled:
+        if self._rg and _gm._grad_enabled:
             raise RuntimeError(f"{who}: in-place change of a tensor that is part of the "
                                f"autograd graph (shape {tuple(self.shape)}) is not supported; "
                                f"use the out-of-place op")
@@ -623,11 +623,11 @@ class Tensor:
             if value.data.size != 1:
                 raise RuntimeError(f"fill_() only supports 0-dimension value tensor but got "
                                    f"tensor with {value.data.ndim} dimensions")
-            if (_gm.grad_enabled and (self._rg or value._rg)) or _gm.fwd_ad is not None:
+            if (_gm._grad_enabled and (self._rg or value._rg)) or _gm.fwd_ad is not None:
                 return self._inplace_recorded(_ops.index_put, (_ops.reshape(value, shape=()),),
                                               {"index": Ellipsis}, "fill_")
             value = value.data.reshape(())
-        elif (_gm.grad_enabled and self._rg) or _gm.fwd_ad is not None:
+        elif (_gm._grad_enabled and self._rg) or _gm.fwd_ad is not None:
             return self._inplace_recorded(
                 _ops.index_put, (np.asarray(value, dtype=self.data.dtype),),
                 {"index": Ellipsis}, "fill_")
@@ -663,7 +663,7 @@ class Tensor:
         this tensor's memory; in the graph (as PyTorch) when this tensor is in
         it or ``src`` requires grad (the gradient reaches ``src``, summed over
         the broadcast dims)."""
-        if (_gm.grad_enabled and (self._rg or (isinstance(src, Tensor) and src._rg))) \
+        if (_gm._grad_enabled and (self._rg or (isinstance(src, Tensor) and src._rg))) \
                 or _gm.fwd_ad is not None:
             if isinstance(src, Tensor) and src.dtype != self.dtype:
                 src = src.to(self.dtype)
@@ -841,7 +841,7 @@ class Tensor:
 
     # -- in-place ops ----------------------------------------------------------
     def _inplace(self, op, ufunc, other) -> "Tensor":
-        if (_gm.grad_enabled and (self._rg or (isinstance(other, Tensor) and other._rg))) \
+        if (_gm._grad_enabled and (self._rg or (isinstance(other, Tensor) and other._rg))) \
                 or _gm.fwd_ad is not None:
             return self._inplace_recorded(op, (other,), None)
         other_data = other.data if isinstance(other, Tensor) else other
@@ -860,7 +860,7 @@ class Tensor:
     def _inplace_op(self, op, args, kw) -> "Tensor":
         """``self.<op>_(*args)``: the op's result written into this tensor's
         memory (aliases and views see it); recorded when a gradient can flow."""
-        if (_gm.grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg
+        if (_gm._grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg
                                                   for a in args))) or _gm.fwd_ad is not None:
             return self._inplace_recorded(op, args, kw)
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
@@ -889,7 +889,7 @@ class Tensor:
         saved the old value raises if it is ever run. On a view, its base's
         history is rebased too (``_views``); views of this tensor become views
         of its new history."""
-        if self._node is None and self._rg and _gm.grad_enabled:
+        if self._node is None and self._rg and _gm._grad_enabled:
             raise RuntimeError(
                 f"a leaf Variable that requires grad is being used in an in-place operation "
                 f"({who or op.name + '_'} on a tensor of shape {self.shape}); wrap the update "
@@ -938,7 +938,7 @@ class Tensor:
     def zero_(self) -> "Tensor":
         """Set every element to 0 (in the graph when this tensor is: its
         gradient is then zero, as PyTorch's)."""
-        if (_gm.grad_enabled and self._rg) or _gm.fwd_ad is not None:
+        if (_gm._grad_enabled and self._rg) or _gm.fwd_ad is not None:
             return self._inplace_recorded(_ops.index_put, (np.zeros((), self.data.dtype),),
                                           {"index": Ellipsis}, "zero_")
         self.data[...] = 0
@@ -949,7 +949,7 @@ class Tensor:
         """``t[index] = value``; on a tensor in the graph (or with a value
         that requires grad) recorded as ``index_put``: gradients reach both
         the old contents (outside ``index``) and ``value``."""
-        if (_gm.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg))) \
+        if (_gm._grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg))) \
                 or _gm.fwd_ad is not None:
             self._inplace_recorded(_ops.index_put, (value,), {"index": _index_data(index)},
                                    "setitem")

@@ -200,7 +200,7 @@ def inplace_on_view(view, op, args, kw, who=None):
     the name errors give (default ``<op>_``)."""
     who = who or op.name + "_"
     base = view._base
-    if _gm.grad_enabled and base._rg and base._node is None:
+    if _gm._grad_enabled and base._rg and base._node is None:
         raise RuntimeError(
             f"a view of a leaf Variable that requires grad is being used in an in-place "
             f"operation ({who} on a view of shape {tuple(view.shape)} of a leaf of shape "

@@ -18,9 +18,12 @@ the same numbers.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from time import perf_counter
+
+import numpy as np
 
 from . import _tensor
 from ._graph import (
@@ -157,7 +160,7 @@ def apply(op, args, kw):
     t._grad = None
     t._version = 0
     t._base = None
-    if mask and (not special or _gm.grad_enabled):
+    if mask and (not special or _gm._grad_enabled):
         node = _new(Node)
         node.op = op
         node.ctx = ctx
@@ -254,10 +257,16 @@ def _commit(leaf, g):
     if isinstance(g, Tensor):           # create_graph: .grad keeps its history
         leaf._grad = g if leaf._grad is None else leaf._grad + g
         return
+    # (what Tensor(..., dtype=) builds, without its checks: a copy of g in
+    # the leaf's dtype, or the sum, a new array)
+    dtype = leaf.data.dtype
     if leaf._grad is None:
-        leaf._grad = Tensor(g, dtype=leaf.data.dtype)
+        leaf._grad = _tensor_of(np.array(g, dtype=dtype))
     else:
-        leaf._grad = Tensor(leaf._grad.data + g, dtype=leaf.data.dtype)
+        leaf._grad = _tensor_of(np.asarray(leaf._grad.data + g, dtype=dtype))
+
+
+_NONES = itertools.repeat(None)      # the gradients of a node that received none
 
 
 def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
@@ -306,28 +315,29 @@ def run_backward(root, grad, retain_graph, create_graph=False, capture=None):
         ctx = node.ctx
         if node.freed:
             raise node_freed_error(node)
+        op = node.op
         if g is None:
             grads = None
         elif plain and not _nondefault[0]:
-            grads = node.op.backward(ctx, g, node.needs)     # (_run_node's common case)
+            grads = op.backward(ctx, g, node.needs)     # (_run_node's common case)
         else:
             grads = run(node, ctx, g)
         if grads is not None and (type(grads) is not tuple or len(grads) != len(edges)):
-            raise RuntimeError(f"autograd_c scheduler: node '{node.op.name}' returned "
+            raise RuntimeError(f"autograd_c scheduler: node '{op.name}' returned "
                                f"{len(grads) if isinstance(grads, tuple) else type(grads).__name__}"
                                f" gradients for {len(edges)} inputs")
-        if not retain_graph and not node.op.keeps_nothing:
+        if not retain_graph and not op.keeps_nothing:
             _release(node)
-        for i, e in enumerate(edges):
+        for e, gi in zip(edges, grads) if grads is not None else zip(edges, _NONES):
             if e is None:
                 continue
-            gi = grads[i] if grads is not None else None
             if type(e) is Node:
                 if gi is not None:
                     prev = buffers.get(e)
                     buffers[e] = gi if prev is None else prev + gi
-                deps[e] -= 1
-                if deps[e] == 0:
+                left = deps[e] - 1
+                deps[e] = left
+                if not left:
                     ready.append(e)
             elif gi is not None:
                 prev = leaves[e]

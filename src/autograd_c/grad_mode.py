@@ -31,7 +31,8 @@ if hasattr(os, "register_at_fork"):
 
 
 class _State(threading.local):
-    """Per-thread switches. The engines read ``grad_enabled`` and ``hooks`` on
+    """Per-thread switches. The engines read ``_grad_enabled`` (the field
+    behind ``grad_enabled``, without the property's call) and ``hooks`` on
     every op, but only while ``nondefault[0]`` is not 0; ``hooks`` is True only
     while anomaly mode or a profiler is on."""
 
@@ -119,11 +120,19 @@ class _GradModeContext:
     _mode: bool
 
     def __enter__(self):
-        self._prev = _swap(self._mode)
+        # _swap written out: a training step enters one of these per update
+        st = state
+        self._prev = prev = st._grad_enabled
+        if prev != self._mode:
+            st._grad_enabled = self._mode
+            st._recount()
         return self
 
     def __exit__(self, *exc):
-        _swap(self._prev)
+        st = state
+        if st._grad_enabled != self._prev:
+            st._grad_enabled = self._prev
+            st._recount()
         return False
 
     def __call__(self, func):

@@ -251,7 +251,9 @@ class relu:
         return out, out
 
     def backward(out, g, needs):
-        return (_mul(g, ~(out <= 0)),)
+        # out is 0 where the input was <= 0, else the input (NaN included):
+        # one comparison gives the mask
+        return (_mul(g, out != 0),)
 
 
 def _clamp_parse(input, min=None, max=None):  # noqa: A002
