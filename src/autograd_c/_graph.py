@@ -112,10 +112,11 @@ def backward_entry(tensor, grad, tensor_cls, create_graph=False):
             raise TypeError(
                 f"backward(): grad has dtype {seed.dtype} but the output has dtype "
                 f"{data.dtype}")
-    if data.dtype.kind == "c" or seed.dtype.kind == "c":
+    # (the seed has the output's dtype by now: one test covers both)
+    if data.dtype.kind == "c":
         raise RuntimeError(f"backward(): only real (not complex) outputs are supported, got "
                            f"dtype {data.dtype}")
-    if state.anomaly and not np.all(np.isfinite(data)):
+    if state._anomaly and not np.all(np.isfinite(data)):
         raise AnomalyError(
             f"backward(): the output (shape {tuple(data.shape)}) is not finite: "
             f"{data if data.size == 1 else 'contains NaN/inf'}")

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from . import ops as _ops
+from ._tensor import Tensor as _Tensor
 from ._tensor import engine_for
 
 try:        # the C twin of the promotion test (dtypes.needs_promotion)
@@ -81,7 +82,8 @@ def _forward_params(op):
 
 def _source(op, fname, as_method, reflected=False):
     """Source text of one generated function and the names it needs."""
-    env = {"_op": op, "_NO": _NO, "_engine_for": engine_for, "_needs": _needs_promotion,
+    env = {"_op": op, "_NO": _NO, "_engine_for": engine_for, "_Tensor": _Tensor,
+           "_needs": _needs_promotion,
            "_pos": op.promote, "_promote": _dtypes.promote, "_apply_plain": _apply_plain}
     if op.parse is not None:
         env["_parse"] = op.parse
@@ -117,11 +119,15 @@ def _source(op, fname, as_method, reflected=False):
         lines.append(f"    _kw = None if {default} else {kw}\n")
     else:
         lines.append("    _kw = None\n")
-    tup = "(" + ", ".join(args) + ("," if len(args) == 1 else "") + ")"
-    eng = "self._engine" if as_method else f"_engine_for({tup})"
+    lines.append("    _a = (" + ", ".join(args) + ("," if len(args) == 1 else "") + ")\n")
+    # a function's engine: its first argument's, when that is a Tensor (what
+    # engine_for finds first), without engine_for's call
+    first = args[0]
+    eng = "self._engine" if as_method else \
+        f"(type({first})._engine if isinstance({first}, _Tensor) else _engine_for(_a))"
     tail = f"._as_view_of({names[0]})" if op.view else ""
-    lines.append(_promote_check(op, tup, "_kw"))
-    lines.append(f"    return {eng}.apply(_op, {tup}, _kw){tail}\n")
+    lines.append(_promote_check(op, "_a", "_kw"))
+    lines.append(f"    return {eng}.apply(_op, _a, _kw){tail}\n")
     return f"def {fname}({', '.join(sig)}):\n" + "".join(lines), env
 
 

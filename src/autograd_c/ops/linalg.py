@@ -17,12 +17,13 @@ from ._registry import composite, op
     dunders=("__matmul__",), rdunders=("__rmatmul__",), numpy=(np.matmul,))
 class matmul:
     def forward(input, other):
-        if (input.ndim if type(input) is np.ndarray else np.ndim(input)) == 0 or \
-                (other.ndim if type(other) is np.ndarray else np.ndim(other)) == 0:
+        ni = input.ndim if type(input) is np.ndarray else np.ndim(input)
+        no = other.ndim if type(other) is np.ndarray else np.ndim(other)
+        if ni == 0 or no == 0:
             raise ValueError(f"matmul: both operands need at least one dimension, "
                              f"got shapes {shape_of(input)} and {shape_of(other)}")
-        if type(input) is np.ndarray and type(other) is np.ndarray and other.ndim == 2 \
-                and input.ndim > 2 and input.flags.c_contiguous:
+        if ni > 2 and no == 2 and type(input) is np.ndarray and type(other) is np.ndarray \
+                and input.flags.c_contiguous:
             # (..., m, k) @ (k, n) as ONE (M, k) @ (k, n) product (as torch's
             # linear), not a loop of small ones
             out = np.matmul(input.reshape(-1, input.shape[-1]), other)
