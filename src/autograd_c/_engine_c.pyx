@@ -127,7 +127,7 @@ cdef class Node:
         _live_nodes += 1
 
     def __dealloc__(self):
-        global _live_nodes
+        global _live_nodes, _dealloc_depth
         _live_nodes -= 1
         # A graph that is dropped without a backward may be a million nodes
         # deep. Instead of letting each node's dealloc free its inputs' nodes
@@ -135,11 +135,19 @@ cdef class Node:
         # node that is about to die into one list, so each dealloc finds
         # nothing left to free. When no edge would free anything further
         # (the common case: released nodes, leaves without .grad), the edges
-        # tuple is simply dropped with the node, without the list.
+        # tuple is simply dropped with the node, without the list. A shallow
+        # free (the graph of a small step, whose add/sum nodes keep their
+        # edges after backward, as in PyTorch) recurses: cheaper than the
+        # list, and bounded by _DEALLOC_RECURSE.
         if self.edges is None:
             return
         cdef PyObject *edges = <PyObject *>self.edges       # borrowed
         if _refcnt(edges) > 1:      # someone else holds them: nothing dies here
+            return
+        if _dealloc_depth < _DEALLOC_RECURSE:
+            _dealloc_depth += 1
+            self.edges = None       # the inputs' nodes that die go here, recursively
+            _dealloc_depth -= 1
             return
         cdef Py_ssize_t i
         for i in range(PyTuple_GET_SIZE(self.edges)):
@@ -750,6 +758,10 @@ ag_tensor_type = <PyTypeObject *>TensorBase
 # tuples are untracked (see _apply_v)
 cdef Py_ssize_t _live_nodes = 0
 cdef Py_ssize_t _UNTRACK_ABOVE = 10000
+# nodes being freed by recursion (Node.__dealloc__), and the depth above
+# which a node's inputs are freed iteratively instead
+cdef Py_ssize_t _dealloc_depth = 0
+cdef Py_ssize_t _DEALLOC_RECURSE = 64
 
 
 cdef inline void _untrack_atomic(object obj):
