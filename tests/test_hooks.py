@@ -86,7 +86,7 @@ def test_hooks_do_not_keep_tensor_alive(engine):
     del x
     gc.collect()
     assert hooks.active[0] == before
-    assert not hooks._post_hooks
+    assert not hooks._post.live
 
 
 def test_hook_sees_parameters_of_a_module(engine):

@@ -682,22 +682,50 @@ def test_item_18_cycles_through_function_ctx_are_collected(engine):
     assert alive == 0, f"{alive}/{len(refs)} objects in reference cycles were never collected"
 
 
-@pytest.mark.xfail(strict=True, reason="hooks.py keeps hooks in a module-level table keyed by "
-                   "id (weakref to the tensor, strong ref to the hook): a hook whose closure "
-                   "refers to its tensor keeps it alive on both engines; needs the hooks "
-                   "stored on the tensor (as PyTorch does) to be collectable")
 def test_item_18_tensor_hook_closure_is_collected(engine):
+    # hooks live on the object they watch, which the collector can then see:
+    # a hook's closure referring back to its tensor (or to a tensor made from
+    # it afterwards) is a collectable cycle, on a leaf, on a non-leaf (the
+    # hook is stored on its node) and for post-accumulate-grad hooks
+    from autograd_c import hooks
     gc.collect()
+    before = (hooks.grad_active[0], hooks.active[0])
     refs = []
 
-    def make():
+    def make(kind):
         t = ag.Tensor(np.ones(3), requires_grad=True)
-        t.register_hook(lambda g: t)                # t -> hook -> closure -> t
-        return weakref.ref(t)
-    for _ in range(100):
-        refs.append(make())
+        if kind == "leaf":
+            t.register_hook(lambda g: t)                # t -> hook -> closure -> t
+            return weakref.ref(t)
+        if kind == "post":
+            t.register_post_accumulate_grad_hook(lambda p: t.data)
+            return weakref.ref(t)
+        if kind == "later":
+            box = []
+            t.register_hook(lambda g: box[0] * 0 + g)   # t -> hook -> box -> y -> node -> t
+            y = t * 2.0
+            box.append(y)
+            return weakref.ref(y)
+        y = t * 2.0                                     # non-leaf: stored on y's node
+        y.register_hook(lambda g: y * 0 + g)
+        return weakref.ref(y)
+    for kind in ("leaf", "post", "later", "nonleaf"):
+        for _ in range(50):
+            refs.append(make(kind))
     gc.collect()
     assert sum(r() is not None for r in refs) == 0
+    assert (hooks.grad_active[0], hooks.active[0]) == before
+
+
+def test_item_18_hooks_still_run_after_tracking(engine):
+    # the same hooks, kept alive, still change the gradient
+    t = ag.Tensor(np.ones(3), requires_grad=True)
+    t.register_hook(lambda g: g * 3.0)
+    y = t * 2.0
+    y.register_hook(lambda g: g + 1.0)
+    gc.collect()
+    y.sum().backward()
+    np.testing.assert_array_equal(t.grad.data, np.full(3, 12.0))   # (1 + 1) * 2 * 3
 
 
 def test_item_18_op_table_graphs_stay_untracked(engine):

@@ -106,6 +106,7 @@ cdef class Node:
     cdef object out_mod
     cdef bint freed
     cdef readonly object trace
+    cdef public object _hooks     # hooks registered on its output (autograd_c.hooks), or None
     cdef object __weakref__
 
     @property
@@ -176,6 +177,20 @@ cdef extern from *:
     bint _is_gc "ag_is_gc"(PyObject *o) noexcept
 
 
+def gc_track(obj):
+    """Make ``obj`` (a tensor or node of this engine, allocated untracked)
+    visible to the cycle collector: ``autograd_c.hooks`` stores hooks on the
+    object, and a hook's closure may refer back to it. Ops on a tracked
+    tensor record tracked nodes and outputs (see ``_apply_v``)."""
+    if not isinstance(obj, (TensorBase, Node)):
+        raise TypeError(f"gc_track: expected a tensor or node of the 'c' engine, got "
+                        f"{type(obj).__name__}")
+    if not _gc_tracked(<PyObject *>obj):
+        _gc_track(<PyObject *>obj)
+    if isinstance(obj, TensorBase):
+        (<TensorBase>obj)._gcvis = True
+
+
 cdef inline bint _would_cascade(PyObject *p) noexcept:
     """Whether freeing the last reference to ``p`` (an edge, borrowed) would
     free more graph: a node with edges, a tensor with .grad, base or node."""
@@ -244,6 +259,7 @@ cdef class TensorBase:
     cdef public object _grad
     cdef public Py_ssize_t _version
     cdef public object _base
+    cdef public object _hooks     # hooks registered on it (autograd_c.hooks), or None
     cdef object __weakref__
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,

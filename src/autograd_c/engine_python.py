@@ -67,7 +67,7 @@ if hasattr(os, "register_at_fork"):
 class Tensor(_tensor.Tensor):
     """Tensor of the pure-Python engine."""
 
-    __slots__ = ("data", "_rg", "_node", "_grad", "_version", "_base", "__weakref__")
+    __slots__ = ("data", "_rg", "_node", "_grad", "_version", "_base", "_hooks", "__weakref__")
 
 
 Tensor._engine = None  # filled below, once the module object exists
@@ -81,7 +81,7 @@ class Node:
     """
 
     __slots__ = ("op", "ctx", "edges", "needs", "saved", "out", "out_mod", "freed", "trace",
-                 "__weakref__")
+                 "_hooks", "__weakref__")
 
     @property
     def name(self):

@@ -9,83 +9,122 @@ each leaf in registration order. A hook that raises stops the remaining
 hooks and the error propagates out of ``backward()`` (every ``.grad`` is
 already updated by then).
 
-Storage is kept off the tensors (no field in the compiled tensor struct):
-``_post_hooks`` maps ``id(tensor)`` to ``(weakref, {handle_id: fn})`` and the
-weak reference's callback drops the entry when the tensor dies. ``active``
-is a one-element list that is non-zero while any hook is registered; the
-engines read it once per backward pass, so a pass costs nothing extra when
-no hook exists.
+Storage: the hooks live on the object they watch (its ``_hooks`` field: a
+dict per kind of hook, ``{handle_id: fn}``), so a hook whose closure refers
+back to its tensor (``t.register_hook(lambda g: t * 2)``) forms a cycle the
+collector can free; on the compiled engine the object is made visible to
+the collector when its first hook is registered (``_engine_c.gc_track``:
+tensors and nodes start untracked), and ops on it then record tracked
+results. A table keeps a weak reference per watched object, whose callback
+takes its hooks out of the count when it dies. ``active`` is a one-element
+list that is non-zero while any hook is registered; the engines read it
+once per backward pass, so a pass costs nothing extra when no hook exists.
+
+Left as it was: a cycle through a tensor made before the hook was
+registered and still untracked (``y = t * 2``, then
+``t.register_hook(lambda g: y)``) is not collected on the compiled engine.
 """
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import threading
 import weakref
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional
 
 __all__ = ["RemovableHandle", "register_hook", "retain_grad"]
 
-_lock = threading.Lock()
+# reentrant: an allocation under it may run the collector, which may free a
+# watched object and call _drop in this same thread
+_lock = threading.RLock()
 _ids = itertools.count()
 
 
-class _HookTable:
-    """Hooks keyed by the identity of what they watch (a tensor or a graph
-    node), held through a weak reference whose callback drops them when it
-    dies; ``count`` is a one-element list (engines test ``count[0]``)."""
+def _track(obj) -> None:
+    """Make ``obj`` visible to the cycle collector (the compiled engine's
+    tensors and nodes start untracked; the pure engine's always are)."""
+    if not gc.is_tracked(obj):
+        from autograd_c import _engine_c
+        _engine_c.gc_track(obj)
 
-    def __init__(self) -> None:
-        self.entries: Dict[int, Tuple[weakref.ref, Dict[int, Callable]]] = {}
+
+class _HookTable:
+    """One kind of hook, stored on the objects it watches (``obj._hooks[kind]``:
+    ``{handle_id: fn}``, see the module docstring). ``live`` maps ``id(obj)``
+    to ``[weak reference, number of hooks]``; the reference's callback takes
+    them out of ``count`` when the object dies. ``count`` is a one-element
+    list (engines test ``count[0]``)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.live: Dict[int, list] = {}
         self.count = [0]
+
+    def _mine(self, obj) -> Optional[Dict[int, Callable]]:
+        hooks = getattr(obj, "_hooks", None)
+        return None if hooks is None else hooks.get(self.kind)
 
     def add(self, obj, fn) -> "RemovableHandle":
         key = id(obj)
         with _lock:
-            entry = self.entries.get(key)
+            mine = self._mine(obj)
+            if mine is None:
+                if getattr(obj, "_hooks", None) is None:
+                    obj._hooks = {}
+                mine = obj._hooks[self.kind] = {}
+            entry = self.live.get(key)
             if entry is None or entry[0]() is not obj:
-                ref = weakref.ref(obj, functools.partial(self._drop, key))
-                entry = (ref, {})
-                self.entries[key] = entry
+                if entry is not None:   # an earlier object at this address, gone
+                    self.count[0] -= entry[1]
+                entry = self.live[key] = [weakref.ref(obj, functools.partial(self._drop, key)), 0]
             hid = next(_ids)
-            entry[1][hid] = fn
+            mine[hid] = fn
+            entry[1] += 1
             self.count[0] += 1
+        _track(obj)
         return RemovableHandle(self, key, hid)
 
     def remove(self, key: int, hid: int) -> None:
         with _lock:
-            entry = self.entries.get(key)
-            if entry is not None and entry[1].pop(hid, None) is not None:
+            entry = self.live.get(key)
+            if entry is None:
+                return
+            obj = entry[0]()
+            mine = self._mine(obj) if obj is not None else None
+            if mine is not None and mine.pop(hid, None) is not None:
                 self.count[0] -= 1
-                if not entry[1]:
-                    del self.entries[key]
+                entry[1] -= 1
+                if not mine:
+                    del obj._hooks[self.kind]
+                    del self.live[key]
 
     def _drop(self, key: int, ref: weakref.ref) -> None:
+        # the watched object died, and its hooks with it
         with _lock:
-            entry = self.entries.get(key)
+            entry = self.live.get(key)
             if entry is not None and entry[0] is ref:
-                self.count[0] -= len(entry[1])
-                del self.entries[key]
+                self.count[0] -= entry[1]
+                del self.live[key]
 
     def hooks_of(self, obj):
-        entry = self.entries.get(id(obj))
-        if entry is None or entry[0]() is not obj:
+        mine = self._mine(obj)
+        if not mine:
             return ()
-        return list(entry[1].values())          # a hook may remove itself
+        return list(mine.values())          # a hook may remove itself
 
 
-_post = _HookTable()
+_post = _HookTable("post")
 #: [number of registered post-accumulate-grad hooks]; engines test ``active[0]``
 active = _post.count
-_post_hooks = _post.entries
 
 #: gradient hooks (``Tensor.register_hook``, ``retain_grad``): on a leaf,
 #: keyed by the tensor; on a non-leaf, by its node (whose incoming gradient
 #: is the tensor's gradient: nodes have one output)
-_grad = _HookTable()
+_grad = _HookTable("grad")
 grad_active = _grad.count
 # retain_grad's hooks: run after every other hook of the tensor, as in PyTorch
-_retain = _HookTable()
+_retain = _HookTable("retain")
 _retain.count = _grad.count
 
 
@@ -124,7 +163,11 @@ def register_hook(tensor, fn: Callable) -> RemovableHandle:
     if not tensor.requires_grad:
         raise RuntimeError(f"register_hook: cannot register a hook on a tensor of shape "
                            f"{tuple(tensor.shape)} that does not require grad")
-    return _grad.add(tensor if tensor._node is None else tensor._node, fn)
+    if tensor._node is None:
+        return _grad.add(tensor, fn)
+    handle = _grad.add(tensor._node, fn)
+    _track(tensor)          # the closure may hold the tensor, which holds the node
+    return handle
 
 
 def run_grad_hooks(target, g, wrap):
