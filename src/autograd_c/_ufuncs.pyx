@@ -18,9 +18,9 @@ as the numpy ufunc of the same name, bit for bit:
 - arrays over ``_SMALL`` elements go to numpy (the overhead is negligible
   there, and numpy releases the GIL for them);
 - floating-point exceptions: if an IEEE flag is set after the loop (raised
-  by it, or left set by earlier code), the result is
-  thrown away and the numpy ufunc is called instead, so ``np.errstate``
-  warnings and errors happen exactly as with numpy;
+  by it, or left set by earlier code), the result is thrown away and the
+  numpy ufunc is called instead, so ``np.errstate`` warnings and errors
+  happen exactly as with numpy;
 - anything else (other dtypes, broadcasting, subclasses, ``out=``) is the
   numpy ufunc itself.
 

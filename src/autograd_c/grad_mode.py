@@ -120,19 +120,11 @@ class _GradModeContext:
     _mode: bool
 
     def __enter__(self):
-        # _swap written out: a training step enters one of these per update
-        st = state
-        self._prev = prev = st._grad_enabled
-        if prev != self._mode:
-            st._grad_enabled = self._mode
-            st._recount()
+        self._prev = _swap(self._mode)
         return self
 
     def __exit__(self, *exc):
-        st = state
-        if st._grad_enabled != self._prev:
-            st._grad_enabled = self._prev
-            st._recount()
+        _swap(self._prev)
         return False
 
     def __call__(self, func):
