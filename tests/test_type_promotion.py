@@ -281,3 +281,61 @@ def test_same_dtype_needs_no_promotion():
     for args in [(f32, 2.0), (f32, f32, 3), (f32, f64), (f32, np.float64(1.0)),
                  (ag.tensor([1, 2]),), (ag.tensor([True]), 1.0, f64)]:
         assert _ufuncs.needs_promotion(args, (0, 1)) == dtypes.needs_promotion(args, (0, 1))
+
+
+# -- Python int operands that do not fit the integer dtype ------------------
+# PyTorch converts such an operand to the op's integer dtype by wrapping it
+# (uint8 + (-1) is 255); numpy 2 raises OverflowError. An integer power's
+# exponent is checked instead, and an integer division by zero raises.
+
+_WRAP_OPS = {
+    "add": (operator.add, False), "sub": (operator.sub, False), "mul": (operator.mul, False),
+    "floordiv": (operator.floordiv, False), "mod": (operator.mod, False),
+    "and": (operator.and_, False), "xor": (operator.xor, False),
+    "lt": (operator.lt, False), "eq": (operator.eq, False), "ge": (operator.ge, False),
+    "radd": (operator.add, True), "rsub": (operator.sub, True), "rmul": (operator.mul, True),
+    "rpow": (operator.pow, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_WRAP_OPS))
+@pytest.mark.parametrize("dt", ["uint8", "int8", "int16", "int32"])
+@pytest.mark.parametrize("value", [-1, 300, -129, 70000])
+def test_out_of_range_python_int_wraps_as_torch(engine, name, dt, value):
+    fn, reflected = _WRAP_OPS[name]
+    data = np.array([7, 2, 5], dtype=dt)
+    t, a = torch.tensor(data), ag.tensor(data)
+    want = fn(value, t) if reflected else fn(t, value)
+    got = fn(value, a) if reflected else fn(a, value)
+    assert got.numpy().dtype == torch.empty(0, dtype=want.dtype).numpy().dtype
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("dt", ["uint8", "int8"])
+def test_integer_power_checks_its_exponent_as_torch(engine, dt):
+    data = np.array([2, 3], dtype=dt)
+    with pytest.raises(RuntimeError):
+        torch.tensor(data) ** 300
+    with pytest.raises((OverflowError, RuntimeError)):
+        ag.tensor(data) ** 300
+    np.testing.assert_array_equal((ag.tensor(data) ** 3).numpy(), (torch.tensor(data) ** 3).numpy())
+
+
+@pytest.mark.parametrize("name", ["floor_divide", "remainder", "fmod"])
+def test_integer_division_by_zero_raises_as_torch(engine, name):
+    x = np.array([7, -3, 4])
+    divisors = [0, np.array([2, 0, 1]), np.array(0)]
+    for d in divisors:
+        td = torch.tensor(d) if isinstance(d, np.ndarray) else d
+        ad = ag.tensor(d) if isinstance(d, np.ndarray) else d
+        with pytest.raises(RuntimeError):
+            getattr(torch, name)(torch.tensor(x), td)
+        with pytest.raises(RuntimeError, match=f"{name}\\(\\): integer division by zero"):
+            getattr(ag, name)(ag.tensor(x), ad)
+    # nothing to divide: no error, as in torch; float division by zero is IEEE
+    empty = np.zeros(0, dtype=np.int64)
+    assert getattr(ag, name)(ag.tensor(empty), 0).shape == getattr(torch, name)(
+        torch.tensor(empty), 0).shape
+    got = getattr(ag, name)(ag.tensor([7.0, -3.0]), ag.tensor([2.0, 4.0]))
+    want = getattr(torch, name)(torch.tensor([7.0, -3.0]), torch.tensor([2.0, 4.0]))
+    np.testing.assert_allclose(got.numpy(), want.numpy())

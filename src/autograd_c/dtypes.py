@@ -423,6 +423,9 @@ def promote(op, args, kw, apply):
         a = new[i]
         if isinstance(a, _Tensor) and a.data.dtype != target:
             new[i] = cast_tensor(a, target, apply)
+        elif type(a) is builtins.int and target.kind in "iu" \
+                and i not in _NO_WRAP.get(op.name, ()):
+            new[i] = wrap_int(a, target)
     out = apply(op, tuple(new), kw)
     if out.data.dtype != target and not out._rg:
         # numpy's own integer/bool rules differ (bool ** bool is int8 there)
@@ -458,8 +461,26 @@ def compare_operands(a, b):
     scal = [x for x in (ad, bd) if isinstance(x, (builtins.int, builtins.float,
                                                   builtins.complex))]
     target = result_type(tens, scal)
-    return tuple(x.astype(target, copy=False) if isinstance(x, np.ndarray) else x
+    return tuple(x.astype(target, copy=False) if isinstance(x, np.ndarray) else
+                 wrap_int(x, target) if type(x) is builtins.int and target.kind in "iu" else x
                  for x in (ad, bd))
+
+
+#: op -> positions of Python int operands that PyTorch checks instead of
+#: wrapping (an integer power's exponent that does not fit the dtype raises)
+_NO_WRAP = {"pow": (1,)}
+
+
+def wrap_int(value: builtins.int, dtype) -> builtins.int:
+    """A Python int operand of an op computed in integer ``dtype``, as PyTorch
+    converts it: wrapped modulo 2**bits into the dtype's range (``uint8 +
+    (-1)`` gives 255; numpy raises OverflowError). Values outside int64's
+    range are left for numpy to refuse (PyTorch refuses them too)."""
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max or not -(1 << 63) <= value < (1 << 63):
+        return value
+    span = builtins.int(info.max) - builtins.int(info.min) + 1
+    return (value - builtins.int(info.min)) % span + builtins.int(info.min)
 
 
 def _detached(like, arr):

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._helpers import cast, cast_by, cast_info
+from ._helpers import cast, cast_by, cast_info, shape_of
 from ._registry import composite, op
 from .elementwise import astype, clamp, mul, pow, where
 
@@ -388,6 +388,15 @@ class logaddexp2:
                 cast(g / (1 + np.exp2(a - b)), b) if needs[1] else None)
 
 
+def _check_int_divisor(name, input, other):
+    """An integer division (``//``, ``%``, fmod) by zero raises, as in
+    PyTorch (numpy returns 0 there, with a warning)."""
+    if np.result_type(input, other).kind in "iub" and not np.all(other) \
+            and np.broadcast(input, other).size:
+        raise RuntimeError(f"{name}(): integer division by zero (input of shape "
+                           f"{shape_of(input)}, divisor of shape {shape_of(other)})")
+
+
 @op("floor_divide", functions=("floor_divide",), methods=("floor_divide",),
     dunders=("__floordiv__",), rdunders=("__rfloordiv__",), numpy=(np.floor_divide,))
 class floor_divide:
@@ -396,6 +405,7 @@ class floor_divide:
     for the other piecewise-constant ops."""
 
     def forward(input, other):
+        _check_int_divisor("floor_divide", input, other)
         return np.floor_divide(input, other), None
 
     def backward(ctx, g, needs):
@@ -408,6 +418,7 @@ class fmod:
     Gradients: ``grad`` and ``-grad * trunc(input / other)``."""
 
     def forward(input, other):
+        _check_int_divisor("fmod", input, other)
         return np.fmod(input, other), (input, other)
 
     def backward(ctx, g, needs):
@@ -423,6 +434,7 @@ class remainder:
     ``-grad * floor_divide(input, other)``."""
 
     def forward(input, other):
+        _check_int_divisor("remainder", input, other)
         return np.remainder(input, other), (input, other)
 
     def backward(ctx, g, needs):
