@@ -399,3 +399,18 @@ def test_more_functions_values(engine, call):
     data[0, 1, 2] = NAN
     x, tx = both(data)
     same(call(ag, x), call(torch, tx))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_softmax_of_a_0d_tensor(engine, name, dim):
+    # a 0-d input: numpy gives a scalar where the rule worked in place (found
+    # by the op fuzz: "return arrays must be of ArrayType")
+    x = ag.tensor(np.array(1.5), requires_grad=True)
+    tx = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    y, ty = getattr(ag, name)(x, dim=dim), getattr(torch, name)(tx, dim=dim)
+    assert isinstance(y.data, np.ndarray)
+    same(y, ty)
+    (y * 3.0).backward()
+    (ty * 3.0).backward()
+    same(x.grad, tx.grad)

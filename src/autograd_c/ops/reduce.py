@@ -116,7 +116,8 @@ class softmax:
         if not np.size(input):          # an empty input has no max to shift by
             e = np.exp(input)
         else:
-            e = np.subtract(input, np.max(input, axis=axis, keepdims=True))
+            # (asarray: a 0-d input gives a numpy scalar, which has no out=)
+            e = np.asarray(np.subtract(input, np.max(input, axis=axis, keepdims=True)))
             if e.dtype.kind in "fc":        # in place: no more temporaries than needed
                 np.exp(e, out=e)
                 e /= np.sum(e, axis=axis, keepdims=True)
@@ -135,7 +136,8 @@ class log_softmax:
     def forward(input, dim=-1):
         dims = norm_dims(dim, np.ndim(input), "log_softmax")
         axis = dims[0] if dims else None
-        shifted = input - np.max(input, axis=axis, keepdims=True) if np.size(input) else input
+        shifted = np.asarray(input - np.max(input, axis=axis, keepdims=True)) \
+            if np.size(input) else input
         lse = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         if np.size(input) and shifted.dtype.kind in "fc" and shifted.dtype == lse.dtype:
             shifted -= lse                  # in place (a fresh array: input is never written)
