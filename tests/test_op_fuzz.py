@@ -199,6 +199,13 @@ KNOWN_DIFFERS.update({
                        "broadcasts", _resized),
     "nn_sdpa_mask": ("value with more batch dims than q/k: torch drops them, ours "
                      "broadcasts", _resized),
+    # a resized input narrower than it is tall makes _spd's matrix nearly
+    # rank-deficient: the last pivot is a difference of equal numbers, and
+    # LAPACK paths differ there by round-off of the matrix's scale
+    "cholesky": ("nearly singular resized input: last pivot differs by round-off",
+                 _resized),
+    "cholesky_upper_batched": ("nearly singular resized input: last pivot differs by "
+                               "round-off", _resized),
 })
 #: any case: (reason, when) for autograd_c errors or results torch does not share
 KNOWN_REFUSE_PATTERNS = (

@@ -260,3 +260,19 @@ def test_einsum_sublist_format_matches_torch(engine):
     _both(lambda m, x, y: m.einsum(x, [0, 1], y, [1, 2], [0, 2]) * 1.0, [a, b])
     _both(lambda m, x, y: m.einsum(x, [0, 1], y, [1, 2]) * 1.0, [a, b])
     _both(lambda m, x: m.einsum(x, [Ellipsis, 1], [1]) * 1.0, [a])
+
+
+@pytest.mark.parametrize("sa, sb", [((2, 1, 0), (0, 2)), ((2, 0, 3), (3, 2)), ((2, 3, 4), (4, 0))])
+def test_matmul_stack_by_matrix_with_an_empty_dim(engine, sa, sb):
+    # the stack-times-matrix path flattens the stack: -1 cannot be inferred
+    # when a dim is 0 (found by the op fuzz)
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.standard_normal(sa), rng.standard_normal(sb)
+    a, b = ag.tensor(a0, requires_grad=True), ag.tensor(b0, requires_grad=True)
+    ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    y, ty = a @ b, ta @ tb
+    assert tuple(y.shape) == tuple(ty.shape)
+    (y * 2.0).sum().backward()
+    (ty * 2.0).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy())

@@ -5,6 +5,8 @@ gradient comes from those two VJPs. Decompositions are in ``linalg_decomp``.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._helpers import cast, norm_dims, shape_of
@@ -26,7 +28,8 @@ class matmul:
                 and input.flags.c_contiguous:
             # (..., m, k) @ (k, n) as ONE (M, k) @ (k, n) product (as torch's
             # linear), not a loop of small ones
-            out = np.matmul(input.reshape(-1, input.shape[-1]), other)
+            # (explicit sizes: -1 cannot be inferred when a dim is 0)
+            out = np.matmul(input.reshape(math.prod(input.shape[:-1]), input.shape[-1]), other)
             return out.reshape(input.shape[:-1] + (other.shape[1],)), (input, other)
         return np.matmul(input, other), (input, other)
 
@@ -39,9 +42,10 @@ class matmul:
             # a stack times one matrix: flatten the stack, so that b's gradient
             # is one product over all rows instead of a stack of products summed
             k, n = b.shape
-            g2 = g.reshape((-1, n))
+            rows = math.prod(tuple(a.shape[:-1]))
+            g2 = g.reshape((rows, n))
             return (cast((g2 @ b.T).reshape(a.shape), a) if needs[0] else None,
-                    cast(a.reshape((-1, k)).T @ g2, b) if needs[1] else None)
+                    cast(a.reshape((rows, k)).T @ g2, b) if needs[1] else None)
         # promote 1-D operands as numpy does, then undo it on the way back
         A = a.reshape((1,) + tuple(a.shape)) if a.ndim == 1 else a
         B = b.reshape(tuple(b.shape) + (1,)) if b.ndim == 1 else b
