@@ -246,6 +246,33 @@ def test_repr_like_torch(engine):
     assert "dtype=torch.int32" in repr(ag.tensor([1], dtype=ag.int32))
 
 
+def _repr_cases():
+    rng = np.random.default_rng(3)
+    out = []
+    for shape in [(), (1,), (5,), (3, 4), (2, 3, 2), (7, 9), (1200,), (40, 40), (12, 12, 12)]:
+        f = rng.standard_normal(shape)
+        out += [f, f.astype(np.float32), np.round(f * 4), f * 1e-5, f * 1e9,
+                f * 10.0 ** rng.integers(-8, 9, shape), rng.integers(-10**6, 10**6, shape),
+                rng.integers(0, 9, shape).astype(np.uint8), rng.random(shape) > 0.5]
+    for vals in ([-0.0, 1.0], [np.nan, 0.0], [np.inf, -2.5], [0.0, 0.0], [1e-5, 1.0],
+                 [123456789.0, 1.0], [np.nan], [True], [False, True]):
+        out.append(np.array(vals))
+    out += [np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=bool),
+            np.zeros((2, 0), dtype=np.float32)]
+    return out
+
+
+@pytest.mark.parametrize("k", range(len(_repr_cases())))
+def test_repr_prints_numbers_as_torch(engine, k):
+    # PyTorch's number formats (4 decimals, "1." for whole floats, scientific
+    # past a 1000x spread), padding, 80-column wrapping, summarisation of
+    # large tensors, empty tensors' size and dtype, and where the suffixes go
+    a = _repr_cases()[k]
+    assert repr(ag.tensor(a)) == repr(torch.tensor(a))
+    if a.dtype.kind == "f":
+        assert repr(ag.tensor(a, requires_grad=True)) == repr(torch.tensor(a, requires_grad=True))
+
+
 # -- numpy interop -----------------------------------------------------------------
 
 def test_numpy_refuses_tensors_that_require_grad(engine):

@@ -204,6 +204,102 @@ class Size(tuple):
         return tuple.__repr__(self) if not spec else format(tuple(self), spec)
 
 
+_EDGE = 3                   # PyTorch's print options: edgeitems, threshold, linewidth
+_THRESHOLD = 1000
+_LINEWIDTH = 80
+
+
+def _summarized(data: np.ndarray) -> np.ndarray:
+    """The values PyTorch shows of a large tensor: the first and last
+    ``_EDGE`` along every dim."""
+    for d in range(data.ndim):
+        if data.shape[d] > 2 * _EDGE:
+            idx = np.r_[0:_EDGE, data.shape[d] - _EDGE:data.shape[d]]
+            data = np.take(data, idx, axis=d)
+    return data
+
+
+def _number_format(shown: np.ndarray):
+    """A function printing one number as PyTorch's ``_Formatter`` does for
+    the values ``shown``, and the width every number is padded to: floats
+    with 4 decimals, whole floats as ``1.``, scientific notation when the
+    values span more than 1000x (or pass 1e8, or fall under 1e-4)."""
+    kind = shown.dtype.kind
+    if kind != "f":
+        strs = [str(v) for v in shown.ravel().tolist()]
+        return str, builtins.max((len(x) for x in strs), default=1)
+    values = shown.astype(np.float64).ravel()
+    signed = values[np.isfinite(values) & (values != 0)]
+    nonzero = np.abs(signed)
+    whole = bool(np.all(signed == np.ceil(signed)))
+    sci = False
+    if nonzero.size:
+        lo, hi = float(nonzero.min()), float(nonzero.max())
+        sci = hi / lo > 1000.0 or hi > 1e8 or (not whole and lo < 1e-4)
+
+    def one(v: float) -> str:
+        if sci:
+            return f"{v:.4e}"
+        if whole:
+            return f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+        return f"{v:.4f}"
+    # (PyTorch measures the nonzero finite values only)
+    width = builtins.max([1] + [len(one(float(v))) for v in signed])
+    return one, width
+
+
+def _tensor_body(data: np.ndarray, indent: int) -> str:
+    """The nested-list part of PyTorch's tensor printing (not empty)."""
+    summarize = data.size > _THRESHOLD
+    one, width = _number_format(_summarized(data) if summarize else data)
+
+    def num(v) -> str:
+        text = one(v)
+        return " " * (width - len(text)) + text
+
+    def vector(row: np.ndarray, ind: int) -> str:
+        items = row.tolist()
+        if summarize and len(items) > 2 * _EDGE:
+            cells = [num(v) for v in items[:_EDGE]] + [" ..."] + [num(v) for v in items[-_EDGE:]]
+        else:
+            cells = [num(v) for v in items]
+        per_line = builtins.max(1, (_LINEWIDTH - ind) // (width + 2))
+        lines = [", ".join(cells[k:k + per_line]) for k in range(0, len(cells), per_line)]
+        return "[" + (",\n" + " " * (ind + 1)).join(lines) + "]"
+
+    def block(a: np.ndarray, ind: int) -> str:
+        if a.ndim == 0:
+            return one(a.item())
+        if a.ndim == 1:
+            return vector(a, ind)
+        if summarize and a.shape[0] > 2 * _EDGE:
+            parts = [block(a[k], ind + 1) for k in range(_EDGE)] + ["..."] + \
+                [block(a[k], ind + 1) for k in range(a.shape[0] - _EDGE, a.shape[0])]
+        else:
+            parts = [block(a[k], ind + 1) for k in range(a.shape[0])]
+        return "[" + ("," + "\n" * (a.ndim - 1) + " " * (ind + 1)).join(parts) + "]"
+    return block(data, indent)
+
+
+def _with_suffixes(body: str, extra: str) -> str:
+    """``body`` followed by the ``, name=value`` suffixes in ``extra``, each on
+    a new line (indented under the body) when it would pass 80 columns, as
+    PyTorch places them."""
+    if not extra:
+        return body
+    # PyTorch counts the last line as 2 longer than it is (len - rfind("\n") + 1)
+    last = len(body.rsplit("\n", 1)[-1]) + (len("tensor(") if "\n" not in body else 0) + 2
+    out = [body]
+    for suffix in extra[2:].split(", "):
+        if last + len(suffix) + 2 > _LINEWIDTH:
+            out.append(",\n       " + suffix)
+            last = 7 + len(suffix)
+        else:
+            out.append(", " + suffix)
+            last += len(suffix) + 2
+    return "".join(out)
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -708,16 +804,29 @@ class Tensor:
         return impl(*args, **kwargs)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        """PyTorch's printing: floats with 4 decimals (``1.5000``), whole floats
+        as ``1.``, scientific notation when the values span more than 1000x
+        (or pass 1e8, or fall under 1e-4), all numbers padded to one width;
+        lines of 80; an empty tensor shows its size and any dtype but the
+        default float."""
+        data = self.data
+        dt = data.dtype
         extra = ""
-        dt = self.data.dtype
-        if dt != _dtypes._default[0] and dt.name not in ("int64", "bool"):
-            extra += f", dtype=torch.{dt}"
+        if data.size == 0:
+            body = "[]"
+            if data.shape != (0,):
+                extra += f", size={tuple(data.shape)}"
+            if dt != _dtypes._default[0]:
+                extra += f", dtype=torch.{dt}"
+        else:
+            body = _tensor_body(data, len("tensor("))
+            if dt != _dtypes._default[0] and dt.name not in ("int64", "bool"):
+                extra += f", dtype=torch.{dt}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.name}>"
         elif self._rg:
             extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        return "tensor(" + _with_suffixes(body, extra) + ")"
 
     __hash__ = object.__hash__
 
