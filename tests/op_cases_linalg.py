@@ -63,7 +63,9 @@ def _qr_cat(m, A, mode="reduced"):
 
 
 def _spd(m, A):
-    return A @ A.mT + _eye(m, A.shape[-1], 2.0)
+    # (the identity of A @ A.mT's own size, A.shape[-2]: a non-square A (the
+    # op fuzz resizes inputs) would otherwise broadcast a wrong-sized one)
+    return A @ A.mT + _eye(m, A.shape[-2], 2.0)
 
 
 CASES = {

@@ -662,7 +662,13 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     if c % num_groups:
         raise ValueError(f"group_norm: num_channels {c} must be divisible by num_groups "
                          f"{num_groups}")
-    g = x.reshape(n, num_groups, -1)
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(_t(p).shape) != (c,):
+            raise RuntimeError(f"group_norm: {name} must be a vector of the input's {c} "
+                               f"channels, got shape {tuple(_t(p).shape)} for an input of "
+                               f"shape {tuple(x.shape)}")
+    # (explicit size: -1 cannot be inferred for an empty batch)
+    g = x.reshape(n, num_groups, (c // num_groups) * int(np.prod(x.shape[2:])))
     _, cg, var = _moments(g, (2,))
     y = (cg / (var + eps).sqrt()).reshape(tuple(x.shape))
     shape = (1, c) + (1,) * (x.ndim - 2)

@@ -400,12 +400,13 @@ def _cross(input, other, d, who):
 @composite(methods=("cross",), functions=("cross",))
 def cross(input, other, dim=None):
     """Cross product along ``dim``; with ``dim=None`` the first dim of size 3
-    (PyTorch's deprecated default; ``linalg.cross`` uses -1)."""
+    of ``input`` (PyTorch's deprecated default, which looks at the first
+    argument's shape, not the broadcast one; ``linalg.cross`` uses -1)."""
     if dim is None:
-        shape = np.broadcast_shapes(_shape(input), _shape(other))
+        shape = _shape(input)
         dims = [i for i, n in enumerate(shape) if n == 3]
         if not dims:
-            raise ValueError(f"cross(): no dim of size 3 in {shape}")
+            raise ValueError(f"cross(): no dim of size 3 in input of shape {shape}")
         dim = dims[0]
     return _cross(input, other, dim, "cross")
 

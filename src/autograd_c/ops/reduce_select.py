@@ -224,6 +224,8 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     data = _data(input)
     if dim is None:
         if data.size == 0:
+            if data.dtype.kind in "fc" and _is_tensor(input):
+                return input.sum() * np.nan     # NaN, recorded (as torch: empty gradient)
             return _wrap(input, np.array(np.nan, dtype=data.dtype))
         flat = data.reshape(-1)
         v = flat[_median_index(flat, 0)[0]]
