@@ -549,3 +549,30 @@ def test_random_fills(engine):
         p.uniform_()
     with pytest.raises(RuntimeError):
         ag.zeros(3, dtype=ag.int64).normal_()
+
+
+def _walk(fn):
+    """The graph below ``fn`` as nested kinds: ('node', [...]), 'leaf' or None."""
+    if fn is None:
+        return None
+    if not fn.next_functions and hasattr(fn, "variable"):
+        return "leaf"
+    return ("node", [_walk(f) for f, _ in fn.next_functions])
+
+
+def test_grad_fn_next_functions_and_name_as_torch(engine):
+    # grad_fn.name() callable (the names are the op table's: "mul", not
+    # "MulBackward0"), next_functions with AccumulateGrad leaves and None
+    # for inputs that need no gradient, as torch walks them (torchviz)
+    a0, c0 = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    graphs = []
+    for m in (ag, torch):
+        x = m.tensor(a0, requires_grad=True)
+        c = m.tensor(c0)
+        y = ((x * c).tanh() + x).sum()
+        assert isinstance(y.grad_fn.name(), str)
+        graphs.append(_walk(y.grad_fn))
+        leaf = y.grad_fn.next_functions[0][0].next_functions[1][0]
+        assert leaf.variable is x and leaf.name() == "torch::autograd::AccumulateGrad"
+    assert graphs[0] == graphs[1]
+    assert ag.tensor([1.0], requires_grad=True).grad_fn is None

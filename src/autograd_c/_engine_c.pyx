@@ -31,6 +31,7 @@ from autograd_c import ops as _py_ops
 # public API hands us the ops/ Op objects; _op_info pairs each with its
 # compiled rule.
 from autograd_c import _ops_c
+from autograd_c._graph import NodeName as _NodeName, next_functions as _next_functions
 from autograd_c._graph import (_swap_items, anomaly_check, lift, op_title, backward_entry, node_freed_error, output_version_error,
                                traceback_here, version_error, wrap_forward_error)
 from autograd_c.grad_mode import nondefault as _nondefault_list
@@ -115,7 +116,11 @@ cdef class Node:
 
     @property
     def name(self):
-        return None if self.info is None else self.info.op.name
+        return None if self.info is None else _NodeName(self.info.op.name)
+
+    @property
+    def next_functions(self):
+        return _next_functions(self)
 
     def output_modified(self, tensor):
         self.out_mod = (tuple(tensor.shape), tensor.dtype, tensor._version)

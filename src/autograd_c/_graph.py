@@ -76,6 +76,50 @@ def anomaly_check(node, grads):
                 f"input {i} (shape {np.shape(g)}). The op was created at:\n{where}")
 
 
+class NodeName(str):
+    """A node's op name: a string (``grad_fn.name``) that can also be called
+    (``grad_fn.name()``, PyTorch's spelling). The names are the op table's
+    (``mul``), not PyTorch's class names (``MulBackward0``)."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
+class AccumulateGrad:
+    """The ``next_functions`` entry of a leaf, as PyTorch's: ``variable`` is
+    the leaf tensor (whose ``.grad`` a backward pass accumulates into)."""
+
+    __slots__ = ("variable",)
+    next_functions: tuple = ()
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def next_functions(node) -> tuple:
+    """PyTorch's ``grad_fn.next_functions``: one ``(function, 0)`` per input
+    of ``node``: the input's node, ``AccumulateGrad`` for a leaf that
+    requires grad, None for an input that needs no gradient. Empty once a
+    backward pass has released the node."""
+    out: list = []
+    for e in node.edges or ():
+        if e is None:
+            out.append((None, 0))
+        elif isinstance(e, type(node)):
+            out.append((e, 0))
+        else:
+            out.append((AccumulateGrad(e), 0))
+    return tuple(out)
+
+
 def backward_entry(tensor, grad, tensor_cls, create_graph=False):
     """Validate ``tensor.backward(grad)``; return (root node or None, seed).
     The seed is an array, or with ``create_graph`` a Tensor (``grad`` itself

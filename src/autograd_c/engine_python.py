@@ -27,10 +27,12 @@ import numpy as np
 
 from . import _tensor
 from ._graph import (
+    NodeName,
     _swap_items,
     anomaly_check,
     backward_entry,
     lift,
+    next_functions,
     node_freed_error,
     op_title,
     output_version_error,
@@ -85,7 +87,11 @@ class Node:
 
     @property
     def name(self):
-        return self.op.name
+        return NodeName(self.op.name)
+
+    @property
+    def next_functions(self):
+        return next_functions(self)
 
     def output_modified(self, tensor):
         self.out_mod = (tuple(tensor.shape), tensor.dtype, tensor._version)
