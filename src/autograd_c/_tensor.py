@@ -281,19 +281,20 @@ def _tensor_body(data: np.ndarray, indent: int) -> str:
     return block(data, indent)
 
 
-def _with_suffixes(body: str, extra: str) -> str:
-    """``body`` followed by the ``, name=value`` suffixes in ``extra``, each on
-    a new line (indented under the body) when it would pass 80 columns, as
+_PREFIX = "tensor("
+
+
+def _with_suffixes(body: str, suffixes: list) -> str:
+    """``body`` followed by the ``name=value`` ``suffixes``, each on a new
+    line (indented under the body) when it would pass 80 columns, as
     PyTorch places them."""
-    if not extra:
-        return body
     # PyTorch counts the last line as 2 longer than it is (len - rfind("\n") + 1)
-    last = len(body.rsplit("\n", 1)[-1]) + (len("tensor(") if "\n" not in body else 0) + 2
+    last = len(body.rsplit("\n", 1)[-1]) + (len(_PREFIX) if "\n" not in body else 0) + 2
     out = [body]
-    for suffix in extra[2:].split(", "):
+    for suffix in suffixes:
         if last + len(suffix) + 2 > _LINEWIDTH:
-            out.append(",\n       " + suffix)
-            last = 7 + len(suffix)
+            out.append(",\n" + " " * len(_PREFIX) + suffix)
+            last = len(_PREFIX) + len(suffix)
         else:
             out.append(", " + suffix)
             last += len(suffix) + 2
@@ -811,22 +812,22 @@ class Tensor:
         default float."""
         data = self.data
         dt = data.dtype
-        extra = ""
+        suffixes = []
         if data.size == 0:
             body = "[]"
             if data.shape != (0,):
-                extra += f", size={tuple(data.shape)}"
+                suffixes.append(f"size={tuple(data.shape)}")
             if dt != _dtypes._default[0]:
-                extra += f", dtype=torch.{dt}"
+                suffixes.append(f"dtype=torch.{dt}")
         else:
-            body = _tensor_body(data, len("tensor("))
+            body = _tensor_body(data, len(_PREFIX))
             if dt != _dtypes._default[0] and dt.name not in ("int64", "bool"):
-                extra += f", dtype=torch.{dt}"
+                suffixes.append(f"dtype=torch.{dt}")
         if self._node is not None:
-            extra += f", grad_fn=<{self._node.name}>"
+            suffixes.append(f"grad_fn=<{self._node.name}>")
         elif self._rg:
-            extra += ", requires_grad=True"
-        return "tensor(" + _with_suffixes(body, extra) + ")"
+            suffixes.append("requires_grad=True")
+        return _PREFIX + _with_suffixes(body, suffixes) + ")"
 
     __hash__ = object.__hash__
 
