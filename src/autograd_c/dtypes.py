@@ -423,8 +423,7 @@ def promote(op, args, kw, apply):
         a = new[i]
         if isinstance(a, _Tensor) and a.data.dtype != target:
             new[i] = cast_tensor(a, target, apply)
-        elif type(a) is builtins.int and target.kind in "iu" \
-                and i not in _NO_WRAP.get(op.name, ()):
+        elif i not in _NO_WRAP.get(op.name, ()):
             new[i] = wrap_int(a, target)
     out = apply(op, tuple(new), kw)
     if out.data.dtype != target and not out._rg:
@@ -462,8 +461,7 @@ def compare_operands(a, b):
                                                   builtins.complex))]
     target = result_type(tens, scal)
     return tuple(x.astype(target, copy=False) if isinstance(x, np.ndarray) else
-                 wrap_int(x, target) if type(x) is builtins.int and target.kind in "iu" else x
-                 for x in (ad, bd))
+                 wrap_int(x, target) for x in (ad, bd))
 
 
 #: op -> positions of Python int operands that PyTorch checks instead of
@@ -471,11 +469,14 @@ def compare_operands(a, b):
 _NO_WRAP = {"pow": (1,)}
 
 
-def wrap_int(value: builtins.int, dtype) -> builtins.int:
-    """A Python int operand of an op computed in integer ``dtype``, as PyTorch
-    converts it: wrapped modulo 2**bits into the dtype's range (``uint8 +
-    (-1)`` gives 255; numpy raises OverflowError). Values outside int64's
-    range are left for numpy to refuse (PyTorch refuses them too)."""
+def wrap_int(value, dtype):
+    """An operand of an op computed in ``dtype``, as PyTorch converts it: a
+    Python int that does not fit an integer ``dtype`` wrapped modulo 2**bits
+    into its range (``uint8 + (-1)`` gives 255; numpy raises OverflowError).
+    Anything else comes back unchanged, and so do ints outside int64's range
+    (numpy refuses them, as PyTorch does)."""
+    if type(value) is not builtins.int or dtype.kind not in "iu":
+        return value
     info = np.iinfo(dtype)
     if info.min <= value <= info.max or not -(1 << 63) <= value < (1 << 63):
         return value
